@@ -1,0 +1,69 @@
+# OneStory. The README names the two targets that matter: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv must never download an interpreter: only PyPI is reachable. Use a local Python >= 3.12
+# (Django 6 needs it); the machine image carries one under pyenv, Debian 13 ships 3.13.
+PY312 := $(firstword $(wildcard /root/.pyenv/versions/3.1[2-9]*/bin/python3.1[2-9]) \
+                     $(shell command -v python3.13 python3.12 2>/dev/null))
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PY312)
+UV := python3 -m uv
+RUN := $(UV) run --frozen
+
+PEOPLE ?= 3000
+SEED ?= 42
+DEMO_DIR ?= var/demo-borough
+
+.PHONY: help
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: uv
+uv:
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@test -n "$(PY312)" || { echo "OneStory needs Python 3.12 or newer (none found)"; exit 1; }
+
+.PHONY: install
+install: uv  ## install Python and front-end dependencies (uv sync + npm ci)
+	$(UV) sync --frozen
+	npm ci --no-audit --no-fund --loglevel=error
+	$(RUN) python -m onestory.frontend_assets
+
+.PHONY: demo
+demo: install  ## a synthetic borough in the embedded database, served on http://127.0.0.1:8000
+	ONESTORY_ENV=demo $(RUN) onestory demo --people $(PEOPLE) --seed $(SEED) --out $(DEMO_DIR)
+	ONESTORY_ENV=demo $(RUN) onestory serve --host 127.0.0.1 --port 8000
+
+.PHONY: test
+test: install lint  ## everything CI runs: lint, migrations check, unit, integration, browser (SQLite, then PostgreSQL if TEST_DATABASE_URL is set)
+	ONESTORY_ENV=test $(RUN) python -m django makemigrations --check --dry-run --settings=onestory.settings
+	ONESTORY_ENV=test $(RUN) pytest tests/unit tests/integration tests/browser
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL =="; \
+	  ONESTORY_ENV=test DATABASE_URL="$$TEST_DATABASE_URL" $(RUN) pytest tests/integration tests/browser; \
+	fi
+
+.PHONY: test-unit test-integration test-browser
+test-unit: ## pure domain rules, no database
+	ONESTORY_ENV=test $(RUN) pytest tests/unit
+test-integration: ## Django client against a real database
+	ONESTORY_ENV=test $(RUN) pytest tests/integration
+test-browser: ## Playwright driving Debian's Chromium
+	ONESTORY_ENV=test $(RUN) pytest tests/browser
+
+.PHONY: lint
+lint:  ## ruff lint + format check, mypy on the pure domain packages
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy onestory/*/domain
+
+.PHONY: format
+format:  ## apply ruff formatting and safe fixes
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+.PHONY: bench
+bench:  ## synth + import + link timings (20,000 and 100,000 people) and the person page
+	ONESTORY_ENV=test $(RUN) python bench/bench_pipeline.py --people 20000 100000
+	ONESTORY_ENV=test $(RUN) python bench/bench_person_page.py

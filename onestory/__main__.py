@@ -1,0 +1,3 @@
+from onestory.cli import main
+
+main()

@@ -1,0 +1,67 @@
+"""The one way to write to the audit log."""
+
+from datetime import UTC
+
+from django.db import transaction
+from django.utils import timezone
+
+from onestory.audit.domain.actor import Actor
+from onestory.audit.domain.chain import GENESIS, event_hash, verify_chain
+from onestory.audit.models import AuditChainHead, AuditEvent
+
+
+def _fields(event: AuditEvent) -> dict:
+    return {
+        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "role": event.role,
+        "organisation": event.organisation,
+        "person_id": event.person_id,
+        "action": event.action,
+        "purpose": event.purpose,
+        "channel": event.channel,
+        "detail": event.detail,
+    }
+
+
+def record_event(
+    *,
+    by: Actor,
+    action: str,
+    person_id: str = "",
+    purpose: str = "",
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append one event to the chain. Call it inside the transaction of the change it records,
+    so that the change and its audit entry commit or roll back together."""
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            id=1, defaults={"last_hash": GENESIS}
+        )
+        event = AuditEvent(
+            at=timezone.now(),
+            actor_id=by.id,
+            actor_label=by.label,
+            role=by.role,
+            organisation=by.organisation,
+            person_id=str(person_id or ""),
+            action=action,
+            purpose=purpose[:300],
+            channel=by.channel,
+            detail=detail or {},
+            prev_hash=head.last_hash,
+        )
+        event.hash = event_hash(head.last_hash, _fields(event))
+        event.save()
+        AuditChainHead.objects.filter(id=1).update(last_hash=event.hash, count=head.count + 1)
+    return event
+
+
+def verify_audit_log():
+    """Recompute the whole chain from the database; returns a ChainCheck."""
+    rows = (
+        (e.id, e.prev_hash, e.hash, _fields(e))
+        for e in AuditEvent.objects.order_by("id").iterator(chunk_size=5000)
+    )
+    return verify_chain(rows)
