@@ -1,0 +1,96 @@
+"""Writes to the person index."""
+
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from onestory.audit.actions import record_event
+from onestory.audit.domain.actor import Actor
+from onestory.people.domain.linkage import (
+    DeterministicLinker,
+    Linker,
+    LinkageRecord,
+    carry_forward_people,
+)
+from onestory.people.models import LinkageRun, Person, PersonLink
+from onestory.sources.models import SourceRecord
+
+BATCH = 5000
+
+
+def _linkage_records() -> list[LinkageRecord]:
+    rows = SourceRecord.objects.order_by("id").values_list(
+        "id", "nhs_number", "norm_family", "date_of_birth", "norm_postcode"
+    )
+    return [LinkageRecord(*row) for row in rows.iterator(chunk_size=BATCH)]
+
+
+def current_run() -> LinkageRun | None:
+    return LinkageRun.objects.filter(is_current=True).first()
+
+
+def run_linkage(*, by: Actor, linker: Linker | None = None, progress=None) -> LinkageRun:
+    """Cluster every source record into people and make that the current run.
+
+    People carry forward: each new cluster keeps the Person it mostly was before, so the
+    record, plans and budgets built on a Person survive relinking. The previous runs stay
+    as they were, for comparison and rollback. `progress(done, total)` is called as links
+    are written, when given."""
+    linker = linker or DeterministicLinker()
+    started = timezone.now()
+    records = _linkage_records()
+    assignments = linker.cluster(records)
+
+    with transaction.atomic():
+        previous_run = LinkageRun.objects.select_for_update().filter(is_current=True).first()
+        previous = (
+            dict(PersonLink.objects.filter(run=previous_run).values_list("record_id", "person_id"))
+            if previous_run
+            else {}
+        )
+        person_for_cluster = carry_forward_people(assignments, previous)
+        new_clusters = [c for c, p in sorted(person_for_cluster.items()) if p is None]
+        created = Person.objects.bulk_create([Person() for _ in new_clusters], batch_size=BATCH)
+        for cluster, person in zip(new_clusters, created, strict=True):
+            person_for_cluster[cluster] = person.pk
+
+        version = (LinkageRun.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        run = LinkageRun.objects.create(
+            version=version, method=linker.method, started_at=started, run_by=by.label
+        )
+        links = [
+            PersonLink(
+                run=run,
+                record_id=a.record_id,
+                person_id=person_for_cluster[a.cluster],
+                rule=a.rule,
+                match_probability=a.match_probability,
+            )
+            for a in assignments
+        ]
+        for start in range(0, len(links), BATCH):
+            PersonLink.objects.bulk_create(links[start : start + BATCH])
+            if progress:
+                progress(min(start + BATCH, len(links)), len(links))
+
+        moved = sum(
+            1 for a in assignments if previous.get(a.record_id, -1) != person_for_cluster[a.cluster]
+        )
+        stats = {
+            "records": len(assignments),
+            "people": len(person_for_cluster),
+            "new_people": len(new_clusters),
+            "records_moved": moved if previous_run else 0,
+            "by_rule": dict(Counter(a.rule for a in assignments)),
+            "previous_version": previous_run.version if previous_run else None,
+        }
+        if previous_run:
+            LinkageRun.objects.filter(pk=previous_run.pk).update(is_current=False)
+        run.finished_at = timezone.now()
+        run.is_current = True
+        run.stats = stats
+        run.save(update_fields=["finished_at", "is_current", "stats"])
+        record_event(by=by, action="people.link", detail={"version": version, **stats})
+    return run

@@ -1,0 +1,161 @@
+"""The person index's linkage rules, engine-neutral and free of Django.
+
+A linker takes the linkage view of every source record and returns clusters: each record
+with a cluster number, the rule that put it there and a match probability. The deterministic
+linker here is the foundation's rule; the probabilistic (Splink) linker of the identity work
+implements the same `Linker` protocol, so the person index and everything built on it stay
+as they are when the rule changes.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from onestory.people.domain import nhs_number
+
+RULE_NHS_NUMBER = "nhs_number"
+RULE_DEMOGRAPHICS = "family_name+dob+postcode"
+RULE_UNLINKED = "unlinked"
+
+
+@dataclass(frozen=True)
+class LinkageRecord:
+    """What linkage sees of a source record: normalised fields only."""
+
+    id: int
+    nhs_number: str
+    norm_family: str
+    date_of_birth: date | None
+    norm_postcode: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    record_id: int
+    cluster: int
+    rule: str
+    match_probability: float | None
+
+
+class Linker(Protocol):
+    method: str
+
+    def cluster(self, records: Sequence[LinkageRecord]) -> list[Assignment]: ...
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:  # path compression
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def demographic_key(record: LinkageRecord) -> tuple[str, date, str] | None:
+    if record.norm_family and record.date_of_birth and record.norm_postcode:
+        return (record.norm_family, record.date_of_birth, record.norm_postcode)
+    return None
+
+
+class DeterministicLinker:
+    """Valid NHS number first; otherwise exact normalised family name + date of birth +
+    postcode.
+
+    A record without a valid NHS number joins the records that share its demographic key.
+    When that key is held by records of two or more different NHS numbers (twins at one
+    address, say) the record is ambiguous and is linked to none of them: a false merge is
+    worse than a missed link. Links made this way are certain by rule, so their match
+    probability is 1.0; unlinked records have none."""
+
+    method = "deterministic-v1"
+
+    def cluster(self, records: Sequence[LinkageRecord]) -> list[Assignment]:
+        uf = _UnionFind()
+        rule: dict[int, str] = {}
+        by_nhs: dict[str, list[int]] = defaultdict(list)
+        nhs_by_key: dict[tuple, set[str]] = defaultdict(set)
+        first_by_nhs: dict[str, int] = {}
+        without_nhs_by_key: dict[tuple, list[int]] = defaultdict(list)
+
+        for r in records:
+            uf.find(r.id)
+            key = demographic_key(r)
+            if nhs_number.is_valid(r.nhs_number):
+                number = nhs_number.normalise(r.nhs_number)
+                by_nhs[number].append(r.id)
+                first_by_nhs.setdefault(number, r.id)
+                if key:
+                    nhs_by_key[key].add(number)
+            elif key:
+                without_nhs_by_key[key].append(r.id)
+
+        for ids in by_nhs.values():
+            for other in ids[1:]:
+                uf.union(ids[0], other)
+            if len(ids) > 1:
+                for i in ids:
+                    rule[i] = RULE_NHS_NUMBER
+
+        for key, ids in without_nhs_by_key.items():
+            numbers = nhs_by_key.get(key, set())
+            if len(numbers) > 1:
+                continue
+            anchor = first_by_nhs[next(iter(numbers))] if numbers else None
+            group = ids + ([anchor] if anchor is not None else [])
+            if len(group) < 2:
+                continue
+            for other in group[1:]:
+                uf.union(group[0], other)
+            for i in ids:
+                rule[i] = RULE_DEMOGRAPHICS
+            if anchor is not None:
+                rule.setdefault(anchor, RULE_NHS_NUMBER)
+
+        clusters: dict[int, int] = {}
+        out = []
+        for r in records:
+            root = uf.find(r.id)
+            cluster = clusters.setdefault(root, len(clusters))
+            linked = r.id in rule
+            out.append(
+                Assignment(r.id, cluster, rule.get(r.id, RULE_UNLINKED), 1.0 if linked else None)
+            )
+        return out
+
+
+def carry_forward_people(
+    assignments: Iterable[Assignment], previous: dict[int, int]
+) -> dict[int, int | None]:
+    """Give each new cluster the person it mostly was in the previous run.
+
+    `previous` maps record id → person id in the current run. Overlaps are claimed largest
+    first, and a previous person goes to at most one new cluster, so a split keeps the
+    person on the larger part and the smaller part becomes a new person (None here). Ties
+    break on the lower person id, so the result is deterministic."""
+    overlap: dict[tuple[int, int], int] = defaultdict(int)
+    clusters: set[int] = set()
+    for a in assignments:
+        clusters.add(a.cluster)
+        person = previous.get(a.record_id)
+        if person is not None:
+            overlap[(a.cluster, person)] += 1
+    result: dict[int, int | None] = dict.fromkeys(clusters)
+    taken: set[int] = set()
+    for (cluster, person), _count in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][1])):
+        if result[cluster] is None and person not in taken:
+            result[cluster] = person
+            taken.add(person)
+    return result
