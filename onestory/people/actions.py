@@ -10,8 +10,8 @@ from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.domain.linkage import (
     DeterministicLinker,
-    Linker,
     LinkageRecord,
+    Linker,
     carry_forward_people,
 )
 from onestory.people.models import LinkageRun, Person, PersonLink

@@ -104,9 +104,7 @@ class SourceRelationship(models.Model):
     """A relationship one source records between one of its people and another."""
 
     system = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="+")
-    record = models.ForeignKey(
-        SourceRecord, on_delete=models.PROTECT, related_name="relationships"
-    )
+    record = models.ForeignKey(SourceRecord, on_delete=models.PROTECT, related_name="relationships")
     relationship = models.CharField(max_length=32)
     related_local_id = models.CharField(max_length=64, blank=True)
     related_name = models.CharField(max_length=200, blank=True)
