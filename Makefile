@@ -10,6 +10,10 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PY312)
 UV := python3 -m uv
 RUN := $(UV) run --frozen
+# pytest exits 5 when it collects no tests: say so and fail, so that an empty or mistyped
+# selection can never look like a clean run.
+pytest = ONESTORY_ENV=test $(RUN) pytest $(1) || { rc=$$?; \
+  if [ $$rc -eq 5 ]; then echo "pytest collected no tests in: $(1)" >&2; fi; exit $$rc; }
 
 PEOPLE ?= 3000
 SEED ?= 42
@@ -21,7 +25,8 @@ help:  ## list the targets
 
 .PHONY: uv
 uv:
-	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
+	  || python3 -m pip install --quiet --break-system-packages uv
 	@test -n "$(PY312)" || { echo "OneStory needs Python 3.12 or newer (none found)"; exit 1; }
 
 .PHONY: install
@@ -38,19 +43,19 @@ demo: install  ## a synthetic borough in the embedded database, served on http:/
 .PHONY: test
 test: install lint  ## everything CI runs: lint, migrations check, unit, integration, browser (SQLite, then PostgreSQL if TEST_DATABASE_URL is set)
 	ONESTORY_ENV=test $(RUN) python -m django makemigrations --check --dry-run --settings=onestory.settings
-	ONESTORY_ENV=test $(RUN) pytest tests/unit tests/integration tests/browser
+	$(call pytest,tests/unit tests/integration tests/browser)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL =="; \
-	  ONESTORY_ENV=test DATABASE_URL="$$TEST_DATABASE_URL" $(RUN) pytest tests/integration tests/browser; \
+	  export DATABASE_URL="$$TEST_DATABASE_URL"; $(call pytest,tests/integration tests/browser); \
 	fi
 
 .PHONY: test-unit test-integration test-browser
 test-unit: ## pure domain rules, no database
-	ONESTORY_ENV=test $(RUN) pytest tests/unit
+	$(call pytest,tests/unit)
 test-integration: ## Django client against a real database
-	ONESTORY_ENV=test $(RUN) pytest tests/integration
+	$(call pytest,tests/integration)
 test-browser: ## Playwright driving Debian's Chromium
-	ONESTORY_ENV=test $(RUN) pytest tests/browser
+	$(call pytest,tests/browser)
 
 .PHONY: lint
 lint:  ## ruff lint + format check, mypy on the pure domain packages

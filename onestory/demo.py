@@ -1,2 +1,381 @@
+"""`onestory migrate`, `onestory serve` and `onestory demo`.
+
+`onestory demo` builds a whole synthetic borough in the configured database, step by step,
+each step safe to repeat: migrate; generate the extracts (unless the directory already holds
+that borough); import them; link them into people; create the demo organisations and one
+login per role. It then prints the logins and a few people worth searching for. Names and
+dates of birth are printed to the terminal for the person running the demo (all synthetic);
+they never go through `logging`.
+"""
+
+import argparse
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+# The one password every demo login shares: shown on screen by `onestory demo`. Demo only:
+# `create_demo_logins` refuses to run outside ONESTORY_ENV=demo (or the tests).
+DEMO_PASSWORD = "onestory-demo"
+COMMISSIONER_CODE = "DEMO-ICB"
+COMMISSIONER_NAME = "Demo Borough Health and Care Partnership (commissioner)"
+
+# SourceSystem.kind -> OrganisationKind value.
+ORGANISATION_KIND_FOR_SOURCE = {
+    "gp": "gp_practice",
+    "acute": "acute_trust",
+    "mental_health": "mental_health_trust",
+    "community": "community_provider",
+    "adult_social_care": "adult_social_care",
+    "childrens_services": "childrens_services",
+    "housing": "housing",
+    "voluntary": "voluntary",
+}
+
+# One login per role: (username, role code, source kind of the organisation they work in,
+# job title). `None` for the kind means the commissioner.
+DEMO_STAFF = (
+    ("gp.demo", "gp", "gp", "GP partner"),
+    ("nurse.demo", "nurse", "community", "District nurse"),
+    ("socialworker.demo", "social_worker", "adult_social_care", "Social worker"),
+    ("carecoordinator.demo", "care_coordinator", "adult_social_care", "Care coordinator"),
+    ("mentalhealth.demo", "mental_health_worker", "mental_health", "Community psychiatric nurse"),
+    ("housing.demo", "housing_officer", "housing", "Tenancy sustainment officer"),
+    ("voluntary.demo", "voluntary_worker", "voluntary", "Social prescribing link worker"),
+    ("dq.demo", "data_quality_officer", None, "Data-quality officer"),
+    ("admin.demo", "administrator", None, "System administrator"),
+)
+
+
 def register(sub):
-    pass
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(handler=_migrate)
+
+    p = sub.add_parser("serve", help="serve OneStory (waitress, static files included)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    p.add_argument("--threads", type=int, default=4, help="worker threads (4)")
+    p.set_defaults(handler=_serve)
+
+    p = sub.add_parser(
+        "demo", help="build a synthetic borough in the database, with demo logins (demo only)"
+    )
+    p.add_argument("--people", type=int, default=3000, help="how many people (default 3000)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    p.add_argument(
+        "--out", type=Path, default=Path("var/demo-borough"), help="where the extracts go"
+    )
+    p.set_defaults(handler=_demo)
+
+
+# --- migrate and serve ----------------------------------------------------------------------
+
+
+def migrate(verbosity: int = 1) -> None:
+    """Apply every pending migration to the configured database."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _migrate(args) -> int:
+    migrate()
+    return 0
+
+
+def _serve(args) -> int:
+    import waitress
+
+    from onestory.wsgi import application
+
+    print(f"OneStory is serving on http://{args.host}:{args.port}/  (Ctrl+C stops it)", flush=True)
+    waitress.serve(application, host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class ExamplePerson:
+    person_id: int
+    name: str
+    date_of_birth: date | None
+    systems: int
+    events: int
+
+
+def _require_demo_environment() -> None:
+    from django.conf import settings
+
+    if settings.ENV not in {"demo", "test"}:
+        raise SystemExit(
+            "Refusing: demo logins share a published password. "
+            "Run with ONESTORY_ENV=demo (make demo does)."
+        )
+
+
+def demo_actor():
+    from onestory.audit.domain.actor import Actor
+
+    return Actor.system("demo", channel="cli")
+
+
+def borough_is_generated(out: Path, *, people: int, seed: int) -> bool:
+    """True when `out` already holds the extracts for this seed and size (its manifest says
+    so, and every file the manifest lists is there)."""
+    manifest_path = out / "manifest.json"
+    if not manifest_path.is_file():
+        return False
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if manifest.get("seed") != seed or manifest.get("people") != people:
+        return False
+    files = manifest.get("files") or {}
+    names = files.keys() if isinstance(files, dict) else [_file_name(f) for f in files]
+    return all((out / name).is_file() for name in names)
+
+
+def _file_name(entry) -> str:
+    return entry if isinstance(entry, str) else entry.get("name", "")
+
+
+def generate_borough(out: Path, *, people: int, seed: int, error_rate: float = 0.002) -> bool:
+    """Write the synthetic borough's extracts into `out` unless it already holds them.
+    Returns True when it generated them."""
+    if borough_is_generated(out, people=people, seed=seed):
+        return False
+    from onestory.sources.synth_cli import run
+
+    out.mkdir(parents=True, exist_ok=True)
+    code = run(argparse.Namespace(people=people, seed=seed, out=out, error_rate=error_rate))
+    if code:
+        raise SystemExit(f"generating the borough failed (exit {code})")
+    return True
+
+
+def import_borough(out: Path, *, by):
+    """Import every extract in `out` (idempotent: unchanged rows are counted, not rewritten)."""
+    from onestory.sources.actions import import_path
+
+    return import_path(out, by=by)
+
+
+def linkage_is_current() -> bool:
+    """True when the current linkage run started after every import that changed a row."""
+    from onestory.people.models import LinkageRun
+    from onestory.sources.models import ImportFile
+
+    current = LinkageRun.objects.filter(is_current=True).first()
+    if current is None:
+        return False
+    changed_since = ImportFile.objects.filter(imported_at__gte=current.started_at).exclude(
+        rows_imported=0, rows_quarantined=0
+    )
+    return not changed_since.exists()
+
+
+def link_borough(*, by, force: bool = False):
+    """Run the person index unless the current run already covers every import."""
+    if not force and linkage_is_current():
+        return None
+    from onestory.people.actions import run_linkage
+
+    return run_linkage(by=by)
+
+
+def create_demo_organisations(*, by) -> dict[str, object]:
+    """One organisation per source system imported, plus the commissioner. Returns them by
+    organisation code."""
+    from onestory.access.actions import create_organisation
+    from onestory.access.models import OrganisationKind
+    from onestory.sources.models import SourceSystem
+
+    orgs = {}
+    for system in SourceSystem.objects.order_by("kind", "org_code"):
+        kind = ORGANISATION_KIND_FOR_SOURCE.get(system.kind)
+        if kind is None or system.org_code in orgs:
+            # One council can send two extracts (adult social care and children's services):
+            # it is one organisation, kept with the kind of the first system seen.
+            continue
+        orgs[system.org_code] = create_organisation(
+            code=system.org_code, name=system.org_name, kind=kind, by=by
+        )
+    orgs[COMMISSIONER_CODE] = create_organisation(
+        code=COMMISSIONER_CODE,
+        name=COMMISSIONER_NAME,
+        kind=OrganisationKind.COMMISSIONER,
+        by=by,
+    )
+    return orgs
+
+
+def _organisation_for(kind: str | None, *, by):
+    from onestory.access.actions import create_organisation
+    from onestory.access.models import Organisation, OrganisationKind
+    from onestory.sources.models import SourceSystem
+
+    if kind is not None:
+        system = SourceSystem.objects.filter(kind=kind).order_by("org_code").first()
+        if system is not None:
+            org = Organisation.objects.filter(code=system.org_code).first()
+            if org is not None:
+                return org
+    return create_organisation(
+        code=COMMISSIONER_CODE, name=COMMISSIONER_NAME, kind=OrganisationKind.COMMISSIONER, by=by
+    )
+
+
+def create_demo_logins(*, by, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
+    """One login per role, each in an organisation that fits the role (the commissioner when
+    the borough has no such source). Demo and tests only: refuses in production."""
+    _require_demo_environment()
+    from onestory.access.actions import create_staff_member
+
+    create_demo_organisations(by=by)
+    logins = []
+    for username, role, kind, job_title in DEMO_STAFF:
+        org = _organisation_for(kind, by=by)
+        create_staff_member(
+            username=username,
+            password=password,
+            organisation=org,
+            role=role,
+            job_title=job_title,
+            by=by,
+        )
+        logins.append(DemoLogin(username, password, role, org.name))
+    return logins
+
+
+def example_people(count: int = 3, min_systems: int = 4) -> list[ExamplePerson]:
+    """People in the current linkage run whose records come from at least `min_systems`
+    source systems, richest first: good people to search for in the demo."""
+    from django.db.models import Count
+
+    from onestory.people.models import PersonLink
+    from onestory.sources.models import SourceEvent
+
+    links = PersonLink.objects.filter(run__is_current=True)
+    candidates = (
+        links.values("person_id")
+        .annotate(systems=Count("record__system", distinct=True))
+        .filter(systems__gte=min_systems)
+        .order_by("-systems", "person_id")[: count * 20]
+    )
+    by_person = {c["person_id"]: c["systems"] for c in candidates}
+    if not by_person:
+        return []
+    records = defaultdict(list)
+    for link in links.filter(person_id__in=by_person).select_related("record__system"):
+        records[link.person_id].append(link.record)
+    event_counts = Counter(
+        {
+            row["record__links__person_id"]: row["n"]
+            for row in SourceEvent.objects.filter(
+                record__links__run__is_current=True, record__links__person_id__in=by_person
+            )
+            .values("record__links__person_id")
+            .annotate(n=Count("id"))
+        }
+    )
+    people = []
+    for person_id, systems in by_person.items():
+        recs = records[person_id]
+        # The GP record is usually the best-kept: prefer its name and date of birth.
+        recs.sort(key=lambda r: (r.system.kind != "gp", r.date_of_birth is None, r.pk))
+        best = recs[0]
+        name = f"{best.given_name} {best.family_name}".strip()
+        people.append(
+            ExamplePerson(person_id, name, best.date_of_birth, systems, event_counts[person_id])
+        )
+    people.sort(key=lambda p: (-p.systems, -p.events, p.person_id))
+    return people[:count]
+
+
+def _print_logins(logins: list[DemoLogin]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Demo logins (demo only: one shared password)")
+    for column in ("username", "password", "role", "organisation"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.username, login.password, login.role, login.organisation)
+    Console().print(table)
+
+
+def _print_examples(people: list[ExamplePerson]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    if not people:
+        print("No person is linked across four or more systems yet.")
+        return
+    table = Table(title="People to search for (synthetic)")
+    for column in ("name", "date of birth", "systems", "timeline entries"):
+        table.add_column(column)
+    for p in people:
+        dob = p.date_of_birth.strftime("%d/%m/%Y") if p.date_of_birth else "unknown"
+        table.add_row(p.name, dob, str(p.systems), str(p.events))
+    Console().print(table)
+
+
+def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
+    """Every step of `onestory demo`, in order; returns what each step did."""
+    _require_demo_environment()
+    actor = demo_actor()
+    timings = {}
+
+    def step(name, fn):
+        started = time.perf_counter()
+        if not quiet:
+            print(f"-> {name} …", flush=True)
+        result = fn()
+        timings[name] = time.perf_counter() - started
+        if not quiet:
+            print(f"   {name}: {timings[name]:.1f}s", flush=True)
+        return result
+
+    step("migrate", lambda: migrate(verbosity=0))
+    generated = step("generate", lambda: generate_borough(out, people=people, seed=seed))
+    imported = step("import", lambda: import_borough(out, by=actor))
+    linked = step("link", lambda: link_borough(by=actor))
+    logins = step("logins", lambda: create_demo_logins(by=actor))
+    examples = example_people()
+    return {
+        "generated": generated,
+        "imported": imported,
+        "linked": linked,
+        "logins": logins,
+        "examples": examples,
+        "timings": timings,
+    }
+
+
+def _demo(args) -> int:
+    result = run_demo(people=args.people, seed=args.seed, out=args.out)
+    if not result["generated"]:
+        print(f"(the borough in {args.out} was already generated for seed {args.seed})")
+    if result["linked"] is None:
+        print("(the person index was already up to date)")
+    _print_logins(result["logins"])
+    _print_examples(result["examples"])
+    database = os.environ.get("DATABASE_URL", "the default SQLite database under var/")
+    if "@" in database:
+        database = database.split("@", 1)[1]
+    print(f"Data is in {database}. Serve it with: onestory serve (make demo does).")
+    return 0
