@@ -1,0 +1,205 @@
+"""What every adapter shares: the interface, reading CSV and XLSX into raw rows, the person
+and system columns, and the field-length limits of the store."""
+
+import csv
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, ClassVar
+
+from onestory.sources.domain.adapters.validation import DateFormat, RowCheck
+from onestory.sources.domain.facts import ParsedRow, PersonFacts, Problem, System
+
+
+class ExtractError(Exception):
+    """The file as a whole cannot be read (unknown name, missing columns, not a bundle…).
+    The message names the file."""
+
+
+# The longest value the store keeps for each field; a longer value quarantines the row
+# rather than being cut short or failing the whole batch on PostgreSQL.
+PERSON_LIMITS = {
+    "local_id": 64,
+    "nhs_number": 10,
+    "given_name": 100,
+    "family_name": 100,
+    "postcode": 10,
+    "address": 300,
+    "phone": 30,
+}
+EVENT_LIMITS = {
+    "local_id": 100,
+    "kind": 40,
+    "status": 40,
+    "code": 40,
+    "code_system": 100,
+    "code_display": 300,
+    "practitioner": 200,
+}
+RELATED_NAME_LIMIT = 200
+TITLE_LIMIT = 300
+ORG_CODE_LIMIT = 20
+
+
+def check_limits(parsed: ParsedRow, fields: Mapping[str, str] | None = None) -> None:
+    """Add a problem for every value longer than the store keeps. `fields` maps fact names
+    to the source's column names, so the problem names the column the source used."""
+    names = fields or {}
+    if parsed.system is not None and len(parsed.system.org_code) > ORG_CODE_LIMIT:
+        parsed.problems.append(
+            Problem(
+                names.get("org_code", "org_code"),
+                f"organisation code is longer than {ORG_CODE_LIMIT} characters",
+            )
+        )
+    if parsed.person is not None:
+        for name, limit in PERSON_LIMITS.items():
+            if len(getattr(parsed.person, name)) > limit:
+                parsed.problems.append(
+                    Problem(names.get(name, name), f"{name} is longer than {limit} characters")
+                )
+    for event in parsed.events:
+        for name, limit in EVENT_LIMITS.items():
+            if len(getattr(event, name)) > limit:
+                parsed.problems.append(
+                    Problem(names.get(name, name), f"{name} is longer than {limit} characters")
+                )
+    for rel in parsed.relationships:
+        if len(rel.related_name) > RELATED_NAME_LIMIT:
+            parsed.problems.append(
+                Problem("related_name", f"name is longer than {RELATED_NAME_LIMIT} characters")
+            )
+
+
+def title(*parts: str, detail: str = "") -> str:
+    """A timeline title: the non-blank parts joined by an em dash, then any detail in
+    brackets ("Emergency admission — Respiratory medicine (COPD exacerbation)")."""
+    text = " — ".join(p for p in parts if p)
+    if detail:
+        text = f"{text} ({detail})"
+    return text[:TITLE_LIMIT]
+
+
+def compact(details: Mapping[str, Any]) -> dict[str, Any]:
+    """Details without blank values, so an absent column and an empty one store alike."""
+    return {k: v for k, v in details.items() if v not in ("", None)}
+
+
+@dataclass(frozen=True)
+class PersonColumns:
+    """Where one source keeps its person-level columns."""
+
+    local_id: str
+    nhs_number: str | None
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: str | None
+    date_format: DateFormat
+    sex: str | None
+    sex_map: Mapping[str, str]
+    postcode: str
+    address: str
+
+    def fields(self) -> dict[str, str]:
+        """Fact name -> column name, for naming problems after the source's columns."""
+        names = {
+            "local_id": self.local_id,
+            "nhs_number": self.nhs_number,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "postcode": self.postcode,
+            "address": self.address,
+        }
+        return {k: v for k, v in names.items() if v}
+
+
+def read_person(check: RowCheck, cols: PersonColumns) -> PersonFacts:
+    """The person columns of one row, validated."""
+    return PersonFacts(
+        local_id=check.required(cols.local_id),
+        nhs_number=check.nhs_number(cols.nhs_number) if cols.nhs_number else "",
+        given_name=check.text(cols.given_name) if cols.given_name else "",
+        family_name=check.text(cols.family_name) if cols.family_name else "",
+        date_of_birth=(
+            check.birth_date(cols.date_of_birth, cols.date_format) if cols.date_of_birth else None
+        ),
+        sex=check.sex(cols.sex, cols.sex_map) if cols.sex else "",
+        postcode=check.postcode(cols.postcode),
+        address=check.text(cols.address),
+    )
+
+
+def read_system(
+    check: RowCheck, kind: str, code_field: str = "org_code", name_field: str = "org_name"
+) -> System:
+    return System(kind=kind, org_code=check.required(code_field), org_name=check.text(name_field))
+
+
+class Adapter:
+    """Reads one kind of extract. Subclasses set `kind` and implement `read`."""
+
+    kind: ClassVar[str]
+    # Event details that must name another event of the same system: details key -> the
+    # kind of that event. Only the importer can check these (the other event may be in
+    # another file or already stored).
+    references: ClassVar[dict[str, str]] = {}
+    # The column holding the event id, to name it when an id repeats within a file.
+    event_id_field: ClassVar[str] = "local_id"
+
+    def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:
+        raise NotImplementedError
+
+    @staticmethod
+    def clean_raw(raw: Mapping[Any, Any]) -> dict[str, Any]:
+        """A raw row as JSON-safe text: cells beyond the header go under `_extra`."""
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key is None:
+                out["_extra"] = [str(v) for v in value]
+            elif value is None:
+                out[str(key)] = ""
+            elif isinstance(value, date):
+                out[str(key)] = value.isoformat()
+            elif isinstance(value, str | int | float | bool):
+                out[str(key)] = value
+            else:
+                out[str(key)] = str(value)
+        return out
+
+
+class TabularAdapter(Adapter):
+    """An adapter over rows of named columns (CSV or a spreadsheet sheet). Subclasses list
+    their `columns` and turn one row into facts in `parse`."""
+
+    columns: ClassVar[tuple[str, ...]]
+    person_columns: ClassVar[PersonColumns]
+
+    def parse(self, check: RowCheck, row: int) -> ParsedRow:
+        raise NotImplementedError
+
+    def require_columns(self, path: Path, header: Iterable[str], columns: Iterable[str]) -> None:
+        missing = [c for c in columns if c not in set(header)]
+        if missing:
+            raise ExtractError(f"{path.name}: missing column(s) {', '.join(missing)}")
+
+    def parse_raw_rows(
+        self, rows: Iterable[tuple[int, Mapping[Any, Any]]], today: date | None
+    ) -> Iterator[ParsedRow]:
+        for number, raw in rows:
+            clean = self.clean_raw(raw)
+            check = RowCheck(raw, today=today)
+            parsed = self.parse(check, number)
+            parsed.raw = clean
+            parsed.problems = check.problems + parsed.problems
+            if "_extra" in clean:
+                parsed.problems.append(Problem("_extra", "row has more cells than the header"))
+            check_limits(parsed, self.person_columns.fields())
+            yield parsed
+
+    def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            self.require_columns(path, reader.fieldnames or [], self.columns)
+            # Header is line 1, so the n-th record is row n + 1.
+            yield from self.parse_raw_rows(enumerate(reader, start=2), today)
