@@ -1,0 +1,603 @@
+"""Importing source extracts: the one way source data gets into OneStory.
+
+`import_path` reads a directory of extracts (or one file) through the adapter for each file's
+kind, stores the good rows (people, timeline events, relationships) keyed by system and
+local id, quarantines the bad ones whole with the file, row and field, and records what it
+did. Each file is one transaction with one audit event. Re-importing the same file changes
+nothing: every row is compared with what is stored through content hashes preloaded per
+system, and the writes are batched (`bulk_create` / `bulk_update`)."""
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from onestory.access.domain.roles import Permission
+from onestory.access.policy import require
+from onestory.audit.actions import record_event
+from onestory.audit.domain.actor import Actor
+from onestory.people.domain.normalise import name_key, postcode_key
+from onestory.sources.domain.adapters import (
+    Adapter,
+    ExtractError,
+    adapter_for,
+    import_order,
+    is_extract,
+    is_ignored,
+)
+from onestory.sources.domain.adapters.hashing import facts_hash
+from onestory.sources.domain.facts import ParsedRow, PersonFacts, Problem, System
+from onestory.sources.models import (
+    ImportFile,
+    QuarantinedRow,
+    SourceEvent,
+    SourceRecord,
+    SourceRelationship,
+    SourceSystem,
+)
+
+BATCH = 2000
+# How often (in rows) the progress callback hears about reading.
+PROGRESS_EVERY = 2000
+
+
+class NothingToImport(Exception):
+    """The path does not exist or holds no extract OneStory recognises."""
+
+
+@dataclass
+class FileResult:
+    """What became of one file's rows."""
+
+    file: str
+    kind: str
+    read: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    error: str = ""
+    seconds: float = 0.0
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "kind": self.kind,
+            "read": self.read,
+            "imported": self.imported,
+            "unchanged": self.unchanged,
+            "quarantined": self.quarantined,
+        }
+
+
+COUNT_NAMES = ("read", "imported", "unchanged", "quarantined")
+
+
+@dataclass
+class ImportResult:
+    """Every file's result, with totals per source kind and overall."""
+
+    files: list[FileResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files in the directory not imported
+
+    def by_kind(self) -> dict[str, dict[str, int]]:
+        totals: dict[str, dict[str, int]] = {}
+        for f in self.files:
+            row = totals.setdefault(f.kind, dict.fromkeys(COUNT_NAMES, 0))
+            for name in COUNT_NAMES:
+                row[name] += getattr(f, name)
+        return totals
+
+    def totals(self) -> dict[str, int]:
+        return {name: sum(getattr(f, name) for f in self.files) for name in COUNT_NAMES}
+
+    @property
+    def errors(self) -> list[FileResult]:
+        return [f for f in self.files if f.error]
+
+
+class ImportProgress(Protocol):
+    """What a caller (the CLI's progress bars) hears while files are imported."""
+
+    def file_started(self, path: Path, kind: str) -> None: ...
+
+    def rows_read(self, path: Path, count: int) -> None: ...
+
+    def file_finished(self, path: Path, result: FileResult) -> None: ...
+
+
+def extracts_in(path: Path) -> tuple[list[Path], list[str]]:
+    """The extracts to import from `path` (a directory or one file), in import order, and
+    the names of other files in the directory that were passed over."""
+    if not path.exists():
+        raise NothingToImport(f"{path} does not exist")
+    if path.is_file():
+        if is_ignored(path):
+            raise NothingToImport(f"{path.name} is never imported (it is not a source extract)")
+        adapter_for(path)  # raises ExtractError naming the file when it is not an extract
+        return [path], []
+    files = sorted((p for p in path.iterdir() if p.is_file()), key=import_order)
+    extracts = [p for p in files if is_extract(p)]
+    skipped = [p.name for p in files if not is_extract(p) and not is_ignored(p)]
+    if not extracts:
+        raise NothingToImport(f"{path} holds no source extracts (see docs/EXTRACTS.md)")
+    return extracts, skipped
+
+
+def import_path(
+    path: Path,
+    *,
+    by: Actor,
+    progress: ImportProgress | None = None,
+    today: date | None = None,
+) -> ImportResult:
+    """Import every extract in a directory (or one extract file). A file that cannot be read
+    at all is reported in its result's `error`; the other files still import."""
+    require(by, Permission.RUN_IMPORTS)
+    files, skipped = extracts_in(Path(path))
+    result = ImportResult(skipped=skipped)
+    for file_path in files:
+        adapter = adapter_for(file_path)
+        if progress:
+            progress.file_started(file_path, adapter.kind)
+        started = time.perf_counter()
+        try:
+            file_result = import_file(file_path, adapter, by=by, progress=progress, today=today)
+        except ExtractError as exc:
+            file_result = FileResult(file=file_path.name, kind=adapter.kind, error=str(exc))
+        file_result.seconds = time.perf_counter() - started
+        result.files.append(file_result)
+        if progress:
+            progress.file_finished(file_path, file_result)
+    return result
+
+
+def import_file(
+    path: Path,
+    adapter: Adapter,
+    *,
+    by: Actor,
+    progress: ImportProgress | None = None,
+    today: date | None = None,
+) -> FileResult:
+    """Import one extract in one transaction, with one audit event."""
+    require(by, Permission.RUN_IMPORTS)
+    rows: list[ParsedRow] = []
+    for parsed in adapter.read(path, today):
+        rows.append(parsed)
+        if progress and len(rows) % PROGRESS_EVERY == 0:
+            progress.rows_read(path, len(rows))
+    if progress:
+        progress.rows_read(path, len(rows))
+    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    with transaction.atomic():
+        result = _FileImport(path.name, adapter, rows).run()
+        ImportFile.objects.create(
+            file_name=path.name,
+            sha256=sha256,
+            kind=adapter.kind,
+            imported_by=by.label[:150],
+            rows_read=result.read,
+            rows_imported=result.imported,
+            rows_unchanged=result.unchanged,
+            rows_quarantined=result.quarantined,
+        )
+        record_event(by=by, action="sources.import", detail=result.counts())
+    return result
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def raw_hash(raw: dict[str, Any]) -> str:
+    text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _batched_create(model, objects: list) -> list:
+    return model.objects.bulk_create(objects, batch_size=BATCH) if objects else []
+
+
+RECORD_FIELDS = [
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "birth_year",
+    "birth_month",
+    "sex",
+    "postcode",
+    "address",
+    "phone",
+    "norm_given",
+    "norm_family",
+    "norm_postcode",
+    "content_hash",
+    "updated_at",
+]
+EVENT_FIELDS = [
+    "record",
+    "kind",
+    "category",
+    "title",
+    "start",
+    "end",
+    "status",
+    "code",
+    "code_system",
+    "code_display",
+    "practitioner",
+    "details",
+    "source_file",
+    "source_row",
+    "content_hash",
+]
+
+
+def _record_values(person: PersonFacts, content_hash: str) -> dict[str, Any]:
+    return {
+        "nhs_number": person.nhs_number,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth,
+        "birth_year": person.birth_year,
+        "birth_month": person.birth_month,
+        "sex": person.sex,
+        "postcode": person.postcode,
+        "address": person.address,
+        "phone": person.phone,
+        "norm_given": name_key(person.given_name)[:100],
+        "norm_family": name_key(person.family_name)[:100],
+        "norm_postcode": postcode_key(person.postcode)[:8],
+        "content_hash": content_hash,
+    }
+
+
+class _FileImport:
+    """The writes for one file's parsed rows (called inside the file's transaction)."""
+
+    def __init__(self, file_name: str, adapter: Adapter, rows: list[ParsedRow]) -> None:
+        self.file_name = file_name
+        self.adapter = adapter
+        self.rows = rows
+        self.now = timezone.now()
+
+    def run(self) -> FileResult:
+        result = FileResult(file=self.file_name, kind=self.adapter.kind, read=len(self.rows))
+        self._check_across_rows()
+        good = [r for r in self.rows if r.ok]
+        bad = [r for r in self.rows if not r.ok]
+        changed_rows = self._store(good)
+        result.imported = len(changed_rows)
+        result.unchanged = len(good) - len(changed_rows)
+        result.quarantined = len(bad)
+        self._quarantine(bad)
+        return result
+
+    # -- checks that need more than one row ------------------------------------------------
+
+    def _check_across_rows(self) -> None:
+        """Rows naming no person, event ids repeated within the file, and references to
+        events (a contact's referral) that do not exist in the system."""
+        seen: dict[tuple[str, str], int] = {}
+        for parsed in self.rows:
+            if parsed.ok and (parsed.person is None or parsed.system is None):
+                parsed.problems.append(Problem("row", "row names no person"))
+            if not parsed.ok:
+                continue
+            assert parsed.system is not None
+            for event in parsed.events:
+                key = (parsed.system.code, event.local_id)
+                if key in seen:
+                    parsed.problems.append(
+                        Problem(
+                            self.adapter.event_id_field,
+                            f"id '{event.local_id}' already appears on row {seen[key]}",
+                        )
+                    )
+                else:
+                    seen[key] = parsed.row
+        for detail_key, target_kind in self.adapter.references.items():
+            self._check_references(detail_key, target_kind)
+
+    def _check_references(self, detail_key: str, target_kind: str) -> None:
+        wanted = [r for r in self.rows if r.ok]
+        codes = {r.system.code for r in wanted if r.system}
+        known = set(
+            SourceEvent.objects.filter(system__code__in=codes, kind=target_kind).values_list(
+                "system__code", "local_id"
+            )
+        )
+        for parsed in wanted:
+            assert parsed.system is not None
+            known.update(
+                (parsed.system.code, e.local_id) for e in parsed.events if e.kind == target_kind
+            )
+        for parsed in wanted:
+            assert parsed.system is not None
+            for event in parsed.events:
+                ref = event.details.get(detail_key)
+                if ref and (parsed.system.code, ref) not in known:
+                    parsed.problems.append(
+                        Problem(
+                            detail_key,
+                            f"{detail_key} '{ref}' is not a {target_kind} in {parsed.system.code}",
+                        )
+                    )
+
+    # -- storing good rows ----------------------------------------------------------------
+
+    def _systems(self, rows: list[ParsedRow]) -> dict[str, SourceSystem]:
+        wanted: dict[str, System] = {}
+        for parsed in rows:
+            assert parsed.system is not None
+            wanted[parsed.system.code] = parsed.system
+        stored = {s.code: s for s in SourceSystem.objects.filter(code__in=wanted)}
+        for code, system in wanted.items():
+            existing = stored.get(code)
+            if existing is None:
+                stored[code] = SourceSystem.objects.create(
+                    code=code,
+                    kind=system.kind,
+                    org_code=system.org_code,
+                    org_name=system.org_name,
+                )
+            elif system.org_name and existing.org_name != system.org_name:
+                existing.org_name = system.org_name
+                existing.save(update_fields=["org_name"])
+        return stored
+
+    def _store(self, good: list[ParsedRow]) -> set[int]:
+        """Store the good rows; returns the indexes (into `good`) of rows that changed
+        anything."""
+        if not good:
+            return set()
+        systems = self._systems(good)
+        system_ids = [s.id for s in systems.values()]
+        changed: set[int] = set()
+
+        # People: the last row read for each local id wins.
+        person_hash_cache: dict[PersonFacts, str] = {}
+
+        def person_hash(p: PersonFacts) -> str:
+            h = person_hash_cache.get(p)
+            if h is None:
+                h = person_hash_cache[p] = facts_hash(p)
+            return h
+
+        final: dict[tuple[int, str], PersonFacts] = {}
+        for parsed in good:
+            assert parsed.system is not None and parsed.person is not None
+            final[(systems[parsed.system.code].id, parsed.person.local_id)] = parsed.person
+        stored_records = {
+            (sid, lid): (pk, h)
+            for sid, lid, pk, h in SourceRecord.objects.filter(
+                system_id__in=system_ids
+            ).values_list("system_id", "local_id", "id", "content_hash")
+        }
+        to_create, to_update, changed_people = [], [], set()
+        for key, person in final.items():
+            h = person_hash(person)
+            current = stored_records.get(key)
+            if current is not None and current[1] == h:
+                continue
+            changed_people.add(key)
+            values = _record_values(person, h)
+            if current is None:
+                to_create.append(
+                    SourceRecord(
+                        system_id=key[0],
+                        local_id=key[1],
+                        first_seen_at=self.now,
+                        updated_at=self.now,
+                        **values,
+                    )
+                )
+            else:
+                to_update.append(SourceRecord(id=current[0], updated_at=self.now, **values))
+        created = _batched_create(SourceRecord, to_create)
+        if created and any(r.pk is None for r in created):
+            # A backend that cannot return ids from a bulk insert: look them up.
+            ids = dict(
+                ((sid, lid), pk)
+                for sid, lid, pk in SourceRecord.objects.filter(
+                    system_id__in=system_ids
+                ).values_list("system_id", "local_id", "id")
+            )
+            for r in created:
+                r.pk = r.id = ids[(r.system_id, r.local_id)]
+        if to_update:
+            SourceRecord.objects.bulk_update(to_update, RECORD_FIELDS, batch_size=BATCH)
+        record_ids = {key: pk for key, (pk, _h) in stored_records.items()}
+        record_ids.update({(r.system_id, r.local_id): r.pk for r in created})
+
+        for index, parsed in enumerate(good):
+            assert parsed.system is not None and parsed.person is not None
+            key = (systems[parsed.system.code].id, parsed.person.local_id)
+            if key in changed_people and person_hash(parsed.person) == person_hash(final[key]):
+                changed.add(index)
+
+        changed |= self._store_events(good, systems, record_ids)
+        changed |= self._store_relationships(good, systems, record_ids)
+        return changed
+
+    def _store_events(
+        self,
+        good: list[ParsedRow],
+        systems: dict[str, SourceSystem],
+        record_ids: dict[tuple[int, str], int],
+    ) -> set[int]:
+        system_ids = [s.id for s in systems.values()]
+        stored = {
+            (sid, lid): (pk, h)
+            for sid, lid, pk, h in SourceEvent.objects.filter(system_id__in=system_ids).values_list(
+                "system_id", "local_id", "id", "content_hash"
+            )
+        }
+        changed: set[int] = set()
+        to_create, to_update = [], []
+        for index, parsed in enumerate(good):
+            assert parsed.system is not None and parsed.person is not None
+            sid = systems[parsed.system.code].id
+            for event in parsed.events:
+                h = facts_hash(
+                    {
+                        "record": parsed.person.local_id,
+                        "event": asdict(event),
+                        "file": self.file_name,
+                        "row": parsed.row,
+                    }
+                )
+                current = stored.get((sid, event.local_id))
+                if current is not None and current[1] == h:
+                    continue
+                changed.add(index)
+                obj = SourceEvent(
+                    system_id=sid,
+                    local_id=event.local_id,
+                    record_id=record_ids[(sid, parsed.person.local_id)],
+                    kind=event.kind,
+                    category=event.category,
+                    title=event.title,
+                    start=event.start,
+                    end=event.end,
+                    status=event.status,
+                    code=event.code,
+                    code_system=event.code_system,
+                    code_display=event.code_display,
+                    practitioner=event.practitioner,
+                    details=_json_ready(event.details),
+                    source_file=self.file_name,
+                    source_row=parsed.row,
+                    content_hash=h,
+                )
+                if current is None:
+                    to_create.append(obj)
+                else:
+                    obj.id = current[0]
+                    to_update.append(obj)
+        _batched_create(SourceEvent, to_create)
+        if to_update:
+            SourceEvent.objects.bulk_update(to_update, EVENT_FIELDS, batch_size=BATCH)
+        return changed
+
+    def _store_relationships(
+        self,
+        good: list[ParsedRow],
+        systems: dict[str, SourceSystem],
+        record_ids: dict[tuple[int, str], int],
+    ) -> set[int]:
+        if not any(parsed.relationships for parsed in good):
+            return set()
+        system_ids = [s.id for s in systems.values()]
+        stored = {
+            (rid, rel, lid, name): (pk, details)
+            for rid, rel, lid, name, pk, details in SourceRelationship.objects.filter(
+                system_id__in=system_ids
+            ).values_list(
+                "record_id", "relationship", "related_local_id", "related_name", "id", "details"
+            )
+        }
+        changed: set[int] = set()
+        pending: dict[tuple[int, str, str, str], tuple[int, int, dict[str, Any]]] = {}
+        for index, parsed in enumerate(good):
+            assert parsed.system is not None and parsed.person is not None
+            sid = systems[parsed.system.code].id
+            rid = record_ids[(sid, parsed.person.local_id)]
+            for rel in parsed.relationships:
+                key = (rid, rel.relationship, rel.related_local_id, rel.related_name)
+                details = _json_ready(rel.details)
+                current = stored.get(key)
+                if current is not None and current[1] == details:
+                    continue
+                previous = pending.get(key)
+                if previous is not None and previous[2] == details:
+                    continue  # already to be written by an earlier row of this file
+                changed.add(index)
+                pending[key] = (sid, index, details)
+        to_create, to_update = [], []
+        for key, (sid, _index, details) in pending.items():
+            rid, rel_name, lid, name = key
+            obj = SourceRelationship(
+                system_id=sid,
+                record_id=rid,
+                relationship=rel_name,
+                related_local_id=lid,
+                related_name=name,
+                details=details,
+            )
+            current = stored.get(key)
+            if current is None:
+                to_create.append(obj)
+            else:
+                obj.id = current[0]
+                to_update.append(obj)
+        _batched_create(SourceRelationship, to_create)
+        if to_update:
+            SourceRelationship.objects.bulk_update(to_update, ["details"], batch_size=BATCH)
+        return changed
+
+    # -- quarantine -----------------------------------------------------------------------
+
+    def _quarantine(self, bad: list[ParsedRow]) -> None:
+        if not bad:
+            return
+        stored = {
+            (row, h): pk
+            for row, h, pk in QuarantinedRow.objects.filter(file_name=self.file_name).values_list(
+                "row_number", "content_hash", "id"
+            )
+        }
+        seen_again: list[int] = []
+        to_create = []
+        for parsed in bad:
+            raw = _json_ready(parsed.raw)
+            h = raw_hash(raw)
+            pk = stored.get((parsed.row, h))
+            if pk is not None:
+                seen_again.append(pk)
+                continue
+            first = parsed.problems[0]
+            to_create.append(
+                QuarantinedRow(
+                    file_name=self.file_name,
+                    kind=self.adapter.kind,
+                    row_number=parsed.row,
+                    field=first.field[:100],
+                    reason=first.reason[:500],
+                    problems=[[p.field, p.reason] for p in parsed.problems],
+                    raw=raw,
+                    content_hash=h,
+                    first_seen_at=self.now,
+                    last_seen_at=self.now,
+                )
+            )
+        _batched_create(QuarantinedRow, to_create)
+        for start in range(0, len(seen_again), BATCH):
+            QuarantinedRow.objects.filter(pk__in=seen_again[start : start + BATCH]).update(
+                last_seen_at=self.now, times_seen=F("times_seen") + 1
+            )
+
+
+__all__ = [
+    "FileResult",
+    "ImportProgress",
+    "ImportResult",
+    "NothingToImport",
+    "extracts_in",
+    "import_file",
+    "import_path",
+]
