@@ -1,5 +1,10 @@
 from django.urls import include, path
 
+from onestory.api import api
+
 urlpatterns = [
     path("", include("onestory.access.urls")),
+    path("", include("onestory.record.urls")),
+    path("", include("onestory.sources.urls")),
+    path("api/", api.urls),
 ]

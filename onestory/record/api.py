@@ -1,0 +1,242 @@
+"""JSON endpoints for the integrated record: the same audited queries the pages use."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from ninja import Field, Query, Router, Schema
+
+from onestory.access.policy import actor_for_user
+from onestory.record import queries
+from onestory.record.domain.search import parse_search
+
+router = Router(tags=["people"])
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class SearchErrorOut(Schema):
+    detail: str
+    errors: dict[str, str]
+
+
+class SystemOut(Schema):
+    code: str = Field(description="<kind>:<organisation code>")
+    kind: str
+    kind_label: str
+    org_code: str
+    org_name: str
+
+
+class PersonSummaryOut(Schema):
+    id: uuid.UUID = Field(alias="person_id")
+    name: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    nhs_number: str = Field(description="Formatted 3-3-4; empty when no source holds one")
+    postcode: str
+    systems: int = Field(description="How many source systems hold a record for the person")
+
+
+class SearchOut(Schema):
+    total: int
+    limit: int
+    results: list[PersonSummaryOut] = Field(alias="people")
+
+
+class VariantOut(Schema):
+    system: SystemOut
+    local_id: str
+    name: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    birth_year: int | None
+    birth_month: int | None
+    sex: str
+    nhs_number: str
+    postcode: str
+    address: str
+    phone: str
+
+
+class IdentityOut(Schema):
+    name: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    sex: str
+    nhs_number: str
+    postcode: str
+    address: str
+    phone: str
+    preferred_from: SystemOut
+    variants: list[VariantOut] = Field(description="Who each source system thinks they are")
+
+
+class ConditionOut(Schema):
+    code: str
+    code_system: str
+    display: str
+    onset: date | None
+    systems: list[SystemOut]
+
+
+class ProfessionalOut(Schema):
+    name: str
+    last_seen: date | None
+    entries: int
+
+
+class OrganisationOut(Schema):
+    system: SystemOut
+    local_ids: list[str]
+    events: int
+    first_event: date | None
+    last_event: date | None
+    professionals: list[ProfessionalOut]
+
+
+class ServiceOut(Schema):
+    group: str
+    kind: str
+    title: str
+    start: date | None
+    status: str
+    system: SystemOut
+    hours_per_week: float | None
+    weekly_cost_pence: int | None
+
+    @staticmethod
+    def resolve_hours_per_week(obj) -> float | None:
+        return float(obj.hours_per_week) if obj.hours_per_week is not None else None
+
+    @staticmethod
+    def resolve_weekly_cost_pence(obj) -> int | None:
+        return obj.weekly_cost.pence if obj.weekly_cost is not None else None
+
+
+class RelatedOut(Schema):
+    relationship: str
+    relationship_label: str
+    person_id: uuid.UUID | None = Field(description="Set when the other record is linked")
+    name: str
+    date_of_birth: date | None
+    how: str
+    systems: list[SystemOut]
+
+
+class PersonRecordOut(Schema):
+    id: uuid.UUID = Field(alias="person_id")
+    nhs_number: str
+    age: int | None
+    identity: IdentityOut
+    conditions: list[ConditionOut]
+    organisations: list[OrganisationOut]
+    current_services: list[ServiceOut]
+    household: list[RelatedOut]
+    family: list[RelatedOut]
+
+
+class TimelineItemOut(Schema):
+    start: date | None
+    end: date | None
+    kind: str
+    kind_label: str
+    category: str
+    category_label: str
+    title: str
+    status: str
+    code: str
+    code_system: str
+    code_display: str
+    practitioner: str
+    details: dict[str, Any]
+    system: SystemOut
+    event_local_id: str
+    record_local_id: str
+    source_file: str
+    source_row: int | None
+
+
+class FacetOut(Schema):
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+class TimelineOut(Schema):
+    person_id: uuid.UUID
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    items: list[TimelineItemOut]
+    systems: list[FacetOut]
+    kinds: list[FacetOut]
+    categories: list[FacetOut]
+
+
+class TimelineFilters(Schema):
+    system: list[str] | None = Field(None, description="Source system codes to include")
+    kind: list[str] | None = Field(None, description="Entry kinds to include")
+    category: list[str] | None = Field(None, description="Data categories to include")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+_ERRORS = {401: ErrorOut, 403: ErrorOut}
+
+
+@router.get(
+    "",
+    response={200: SearchOut, 400: SearchErrorOut, **_ERRORS},
+    summary="Search for people",
+)
+def search_people(
+    request,
+    name: str = "",
+    dob: str = Query("", description="DD/MM/YYYY or YYYY-MM-DD"),
+    nhs_number: str = "",
+    postcode: str = Query("", description="A full postcode or its first part"),
+    limit: int = Query(50, ge=1, le=500),
+):
+    """People with a linked record matching every criterion given (at least one)."""
+    by = actor_for_user(request.user, "api")
+    query = parse_search(name=name, dob=dob, nhs_number=nhs_number, postcode=postcode)
+    return queries.search_people(query, by=by, limit=limit)
+
+
+@router.get(
+    "/{person_id}",
+    response={200: PersonRecordOut, 404: ErrorOut, **_ERRORS},
+    summary="A person's record summary",
+)
+def person_record(request, person_id: uuid.UUID):
+    """Identity, conditions, who is involved, current services, household, family and
+    carers, and the source systems holding a record."""
+    by = actor_for_user(request.user, "api")
+    return queries.get_person_record(person_id, by=by)
+
+
+@router.get(
+    "/{person_id}/timeline",
+    response={200: TimelineOut, 404: ErrorOut, **_ERRORS},
+    summary="A person's timeline across every source",
+)
+def person_timeline(request, person_id: uuid.UUID, filters: Query[TimelineFilters]):
+    """Newest first, filterable by source system, kind and category, one page at a time."""
+    by = actor_for_user(request.user, "api")
+    return queries.get_timeline(
+        person_id,
+        by=by,
+        systems=filters.system or [],
+        kinds=filters.kind or [],
+        categories=filters.category or [],
+        page=filters.page,
+        page_size=filters.page_size,
+    )
