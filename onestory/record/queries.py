@@ -328,17 +328,10 @@ def _record_criteria(query: SearchQuery) -> list[Q]:
         pc = query.postcode
         if pc.mode == "exact":
             criteria.append(Q(norm_postcode=pc.key))
-        elif pc.mode == "district":
-            # The inward code is always three characters, so "LS2" matches LS2 5ZN but
-            # not LS25 1AB.
-            criteria.append(
-                Q(
-                    norm_postcode__startswith=pc.key,
-                    norm_postcode__regex=rf"^{pc.key}[0-9][A-Z]{{2}}$",
-                )
-            )
+        elif pc.pattern:
+            criteria.append(_prefix("norm_postcode", pc.key) & Q(norm_postcode__regex=pc.pattern))
         else:
-            criteria.append(Q(norm_postcode__startswith=pc.key))
+            criteria.append(_prefix("norm_postcode", pc.key))
     return criteria
 
 
@@ -347,13 +340,27 @@ def _name_q(tokens: Sequence[str]) -> Q:
     and family names at every point, either way round ("Ann Smith", "Smith Ann",
     "Ann Smith Jones" for a family name written "Smith-Jones")."""
     if len(tokens) == 1:
-        return Q(norm_given__startswith=tokens[0]) | Q(norm_family__startswith=tokens[0])
+        return _prefix("norm_given", tokens[0]) | _prefix("norm_family", tokens[0])
     q = Q()
     for i in range(1, len(tokens)):
         first, rest = "".join(tokens[:i]), "".join(tokens[i:])
-        q |= Q(norm_given__startswith=first, norm_family__startswith=rest)
-        q |= Q(norm_family__startswith=first, norm_given__startswith=rest)
+        q |= _prefix("norm_given", first) & _prefix("norm_family", rest)
+        q |= _prefix("norm_family", first) & _prefix("norm_given", rest)
     return q
+
+
+# The widest value each normalised field can hold, and its highest character: normalised
+# names are a-z only, normalised postcodes 0-9A-Z.
+_PREFIX_TOP = {"norm_given": ("z", 100), "norm_family": ("z", 100), "norm_postcode": ("Z", 8)}
+
+
+def _prefix(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, written as a range so that a B-tree index on the field
+    serves it on SQLite and PostgreSQL alike (LIKE 'x%' uses neither index by default: SQLite's
+    LIKE is case-insensitive, PostgreSQL's needs a C collation or text_pattern_ops). Over the
+    normalised alphabets the range holds exactly the values with that prefix."""
+    top, width = _PREFIX_TOP[field]
+    return Q(**{f"{field}__gte": prefix, f"{field}__lte": prefix + top * (width - len(prefix))})
 
 
 def _on_record(criterion: Q) -> Q:

@@ -26,10 +26,24 @@ class SearchQueryError(ValueError):
 
 @dataclass(frozen=True)
 class PostcodeCriterion:
-    """`exact`: a full postcode; `district`: an outward code; `prefix`: anything shorter."""
+    """`exact`: a full postcode; `district`: an outward code ("LS2"); `sector`: an outward
+    code and the start of the inward code ("LS2 5"); `prefix`: anything else."""
 
     key: str
     mode: str
+    outward: str = ""
+
+    @property
+    def pattern(self) -> str:
+        """A regular expression over normalised postcodes (upper case, no spaces) that keeps
+        the outward code whole, so "LS2" never matches "LS25 1AB". Empty for `exact` and
+        `prefix`, which need none."""
+        if self.mode == "district":
+            return rf"^{self.key}[0-9][A-Z]{{2}}$"
+        if self.mode == "sector":
+            rest = 3 - (len(self.key) - len(self.outward))
+            return rf"^{self.key}[0-9A-Z]{{{rest}}}$"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -74,8 +88,12 @@ def parse_postcode(value: str) -> PostcodeCriterion:
     key = postcode_key(value)
     if is_valid_postcode(key):
         return PostcodeCriterion(key, "exact")
+    parts = (value or "").upper().split()
+    # Written with a space, the outward code is known: "LS2 5" is sector 5 of LS2.
+    if len(parts) == 2 and _DISTRICT.match(parts[0]) and re.match(r"^[0-9][A-Z]?$", parts[1]):
+        return PostcodeCriterion(key, "sector", outward=parts[0])
     if _DISTRICT.match(key):
-        return PostcodeCriterion(key, "district")
+        return PostcodeCriterion(key, "district", outward=key)
     if len(key) >= 2 and key.isalnum():
         return PostcodeCriterion(key, "prefix")
     raise ValueError("Enter a full postcode like LS2 5ZN, or the first part like LS2")
