@@ -10,9 +10,11 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PY312)
 UV := python3 -m uv
 RUN := $(UV) run --frozen
+# PYTEST_ARGS: extra pytest options, e.g. make test PYTEST_ARGS="-x --durations=8".
+PYTEST_ARGS ?=
 # pytest exits 5 when it collects no tests: say so and fail, so that an empty or mistyped
 # selection can never look like a clean run.
-pytest = ONESTORY_ENV=test $(RUN) pytest $(1) || { rc=$$?; \
+pytest = ONESTORY_ENV=test $(RUN) pytest $(PYTEST_ARGS) $(1) || { rc=$$?; \
   if [ $$rc -eq 5 ]; then echo "pytest collected no tests in: $(1)" >&2; fi; exit $$rc; }
 
 PEOPLE ?= 3000

@@ -10,7 +10,6 @@ they never go through `logging`.
 
 import argparse
 import json
-import os
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -132,9 +131,11 @@ def demo_actor():
     return Actor.system("demo", channel="cli")
 
 
-def borough_is_generated(out: Path, *, people: int, seed: int) -> bool:
-    """True when `out` already holds the extracts for this seed and size (its manifest says
-    so, and every file the manifest lists is there)."""
+def borough_is_generated(
+    out: Path, *, people: int, seed: int, error_rate: float | None = None
+) -> bool:
+    """True when `out` already holds the extracts for this seed and size (and error rate,
+    when given): its manifest says so, and every file the manifest lists is there."""
     manifest_path = out / "manifest.json"
     if not manifest_path.is_file():
         return False
@@ -143,6 +144,8 @@ def borough_is_generated(out: Path, *, people: int, seed: int) -> bool:
     except (OSError, ValueError):
         return False
     if manifest.get("seed") != seed or manifest.get("people") != people:
+        return False
+    if error_rate is not None and manifest.get("error_rate") != error_rate:
         return False
     files = manifest.get("files") or {}
     names = files.keys() if isinstance(files, dict) else [_file_name(f) for f in files]
@@ -153,14 +156,22 @@ def _file_name(entry) -> str:
     return entry if isinstance(entry, str) else entry.get("name", "")
 
 
-def generate_borough(out: Path, *, people: int, seed: int, error_rate: float = 0.002) -> bool:
+def generate_borough(
+    out: Path, *, people: int, seed: int, error_rate: float = 0.002, quiet: bool = True
+) -> bool:
     """Write the synthetic borough's extracts into `out` unless it already holds them.
-    Returns True when it generated them."""
-    if borough_is_generated(out, people=people, seed=seed):
+    Returns True when it generated them. `quiet=False` shows `onestory synth`'s progress bar
+    and summary."""
+    if borough_is_generated(out, people=people, seed=seed, error_rate=error_rate):
         return False
+    out.mkdir(parents=True, exist_ok=True)
+    if quiet:
+        from onestory.sources.domain.synth import generate
+
+        generate(people, seed, out, error_rate)
+        return True
     from onestory.sources.synth_cli import run
 
-    out.mkdir(parents=True, exist_ok=True)
     code = run(argparse.Namespace(people=people, seed=seed, out=out, error_rate=error_rate))
     if code:
         raise SystemExit(f"generating the borough failed (exit {code})")
@@ -182,10 +193,10 @@ def linkage_is_current() -> bool:
     current = LinkageRun.objects.filter(is_current=True).first()
     if current is None:
         return False
-    changed_since = ImportFile.objects.filter(imported_at__gte=current.started_at).exclude(
-        rows_imported=0, rows_quarantined=0
-    )
-    return not changed_since.exists()
+    # Quarantined rows never reach linkage, so only imports that stored a row count.
+    return not ImportFile.objects.filter(
+        imported_at__gte=current.started_at, rows_imported__gt=0
+    ).exists()
 
 
 def link_borough(*, by, force: bool = False):
@@ -311,8 +322,14 @@ def _print_logins(logins: list[DemoLogin]) -> None:
     from rich.table import Table
 
     table = Table(title="Demo logins (demo only: one shared password)")
-    for column in ("username", "password", "role", "organisation"):
-        table.add_column(column)
+    # Usernames, the password and roles are typed in: never shorten or wrap them.
+    for column, values in (
+        ("username", [x.username for x in logins]),
+        ("password", [x.password for x in logins]),
+        ("role", [x.role for x in logins]),
+    ):
+        table.add_column(column, no_wrap=True, min_width=max(map(len, values), default=8))
+    table.add_column("organisation")
     for login in logins:
         table.add_row(login.username, login.password, login.role, login.organisation)
     Console().print(table)
@@ -351,7 +368,9 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
         return result
 
     step("migrate", lambda: migrate(verbosity=0))
-    generated = step("generate", lambda: generate_borough(out, people=people, seed=seed))
+    generated = step(
+        "generate", lambda: generate_borough(out, people=people, seed=seed, quiet=quiet)
+    )
     imported = step("import", lambda: import_borough(out, by=actor))
     linked = step("link", lambda: link_borough(by=actor))
     logins = step("logins", lambda: create_demo_logins(by=actor))
@@ -374,8 +393,9 @@ def _demo(args) -> int:
         print("(the person index was already up to date)")
     _print_logins(result["logins"])
     _print_examples(result["examples"])
-    database = os.environ.get("DATABASE_URL", "the default SQLite database under var/")
-    if "@" in database:
-        database = database.split("@", 1)[1]
-    print(f"Data is in {database}. Serve it with: onestory serve (make demo does).")
+    from django.db import connection
+
+    db = connection.settings_dict
+    where = f"{db['NAME']} on {db['HOST']}" if db.get("HOST") else str(db["NAME"])
+    print(f"The data is in {where}. Serve it with: onestory serve (make demo does).")
     return 0
