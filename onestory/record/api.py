@@ -125,6 +125,7 @@ class RelatedOut(Schema):
     person_id: uuid.UUID | None = Field(description="Set when the other record is linked")
     name: str
     date_of_birth: date | None
+    description: str = Field(description="The sources' own words, such as 'Daughter'")
     how: str
     systems: list[SystemOut]
 

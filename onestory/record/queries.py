@@ -27,7 +27,7 @@ from onestory.access.policy import can_view_person, require
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.domain.nhs_number import format_nhs_number
-from onestory.people.domain.normalise import format_postcode
+from onestory.people.domain.normalise import format_postcode, name_key
 from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.record.domain import summary as rules
 from onestory.record.domain.labels import category_label, kind_label, relationship_label
@@ -198,7 +198,8 @@ class RelatedPerson:
     person_id: uuid.UUID | None
     name: str
     date_of_birth: date | None
-    how: str  # why they are listed: which source said so, or a shared address
+    description: str  # the sources' own words for the relationship ("Daughter"), if any
+    how: str  # why they are listed: which sources said so, or a shared address
     systems: tuple[SystemRef, ...]
 
 
@@ -686,71 +687,112 @@ def _household_and_family(
                 _first(ordered, "date_of_birth"),
             )
 
-    household = _Collector(person.id, person_of, names)
-    family = _Collector(person.id, person_of, names)
+    mentions: list[_Mention] = []
     for rel in outgoing:
-        target = related_records.get((rel.system_id, rel.related_local_id))
-        collector = household if rel.relationship == "household_member" else family
-        how = f"Recorded by {rel.system.org_name}"
-        collector.add(rel.relationship, target, rel.related_name, how, systems[rel.system_id])
-    for rel in incoming:
-        inverse = rules.inverse_relationship(rel.relationship)
-        collector = household if inverse == "household_member" else family
-        how = f"Recorded by {rel.system.org_name} on the other person's record"
-        collector.add(inverse, rel.record, "", how, SystemRef.of(rel.system))
-    for r in neighbours:
-        household.add(
-            "household_member", r, "", "Same address in the records", SystemRef.of(r.system)
-        )
-    return household.result(), family.result()
-
-
-class _Collector:
-    """Gathers related people, merging mentions of the same person from several sources."""
-
-    def __init__(self, self_pid: int, person_of: dict[int, int], names: dict):
-        self.self_pid = self_pid
-        self.person_of = person_of
-        self.names = names
-        self.entries: dict[tuple, dict] = {}
-
-    def add(self, relationship, record, written_name, how, system: SystemRef) -> None:
-        pid = self.person_of.get(record.id) if record is not None else None
-        if pid == self.self_pid:
-            return
-        if pid is not None and pid in self.names:
-            person, name, dob = self.names[pid]
-            key = (relationship, "p", pid)
-            entry = {"person_id": person.external_id, "name": name, "dob": dob}
-        else:
-            if record is not None:
-                name = _display_name(record.given_name, record.family_name)
-                dob = record.date_of_birth
-            else:
-                name, dob = written_name, None
-            key = (relationship, "n", name.lower(), system.code)
-            entry = {"person_id": None, "name": name or "Name not recorded", "dob": dob}
-        found = self.entries.setdefault(key, {**entry, "how": [], "systems": {}})
-        if how not in found["how"]:
-            found["how"].append(how)
-        found["systems"][system.code] = system
-        found["relationship"] = relationship
-
-    def result(self) -> tuple[RelatedPerson, ...]:
-        out = [
-            RelatedPerson(
-                relationship=v["relationship"],
-                relationship_label=relationship_label(v["relationship"]),
-                person_id=v["person_id"],
-                name=v["name"],
-                date_of_birth=v["dob"],
-                how="; ".join(v["how"]),
-                systems=tuple(v["systems"].values()),
+        mentions.append(
+            _Mention(
+                rel.relationship,
+                related_records.get((rel.system_id, rel.related_local_id)),
+                rel.related_name,
+                rel.system.org_name,
+                systems[rel.system_id],
+                str((rel.details or {}).get("relationship", "")),
             )
-            for v in self.entries.values()
-        ]
-        out.sort(key=lambda r: (r.relationship_label, r.name.lower()))
-        return tuple(out)
+        )
+    for rel in incoming:
+        mentions.append(
+            _Mention(
+                rules.inverse_relationship(rel.relationship),
+                rel.record,
+                "",
+                rel.system.org_name,
+                SystemRef.of(rel.system),
+                "",
+            )
+        )
+    for r in neighbours:
+        mentions.append(
+            _Mention("household_member", r, "", "same address", SystemRef.of(r.system), "")
+        )
+    related = _resolve(mentions, person.id, person_of, names)
+    household = tuple(r for r in related if r.relationship == "household_member")
+    family = tuple(r for r in related if r.relationship != "household_member")
+    return household, family
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """One source's statement that someone is related to the person."""
+
+    relationship: str
+    record: SourceRecord | None  # the other person's record, when the source names one
+    written_name: str  # otherwise, the name the source wrote
+    said_by: str  # the organisation that said so, or "same address"
+    system: SystemRef
+    description: str
+
+
+def _resolve(
+    mentions: list[_Mention], self_pid: int, person_of: dict[int, int], names: dict
+) -> tuple[RelatedPerson, ...]:
+    """Merge mentions of the same related person. A mention by name only (a GP's next of
+    kin, a carer named on a social care row) is matched to a linked person mentioned
+    elsewhere on this record when exactly one has that name; otherwise it is shown as
+    written."""
+    pid_of = [person_of.get(m.record.id) if m.record is not None else None for m in mentions]
+    by_name: dict[str, set[int]] = defaultdict(set)
+    for pid in pid_of:
+        if pid is not None and pid in names:
+            by_name[name_key(names[pid][1])].add(pid)
+    entries: dict[tuple, dict] = {}
+    for m, pid in zip(mentions, pid_of, strict=True):
+        if pid == self_pid:
+            continue
+        if pid is None and m.record is None:
+            matches = by_name.get(name_key(m.written_name), set())
+            pid = next(iter(matches)) if len(matches) == 1 else None
+        if pid is not None and pid in names:
+            person, name, dob = names[pid]
+            key: tuple = (m.relationship, "p", pid)
+            found = entries.setdefault(
+                key, {"person_id": person.external_id, "name": name, "dob": dob}
+            )
+        else:
+            if m.record is not None:
+                name = _display_name(m.record.given_name, m.record.family_name)
+                dob = m.record.date_of_birth
+            else:
+                name, dob = m.written_name, None
+            key = (m.relationship, "n", name_key(name), m.system.code)
+            found = entries.setdefault(
+                key, {"person_id": None, "name": name or "Name not recorded", "dob": dob}
+            )
+        found.setdefault("said_by", [])
+        found.setdefault("descriptions", [])
+        found.setdefault("systems", {})
+        found["relationship"] = m.relationship
+        if m.said_by not in found["said_by"]:
+            found["said_by"].append(m.said_by)
+        if m.description and m.description not in found["descriptions"]:
+            found["descriptions"].append(m.description)
+        found["systems"][m.system.code] = m.system
+    out = [
+        RelatedPerson(
+            relationship=v["relationship"],
+            relationship_label=relationship_label(v["relationship"]),
+            person_id=v["person_id"],
+            name=v["name"],
+            date_of_birth=v["dob"],
+            description=", ".join(v["descriptions"]),
+            how="Recorded by " + "; ".join(v["said_by"])
+            if v["said_by"] != ["same address"]
+            else "Same address in the records",
+            systems=tuple(v["systems"].values()),
+        )
+        for v in entries.values()
+    ]
+    out.sort(key=lambda r: (r.relationship_label, r.name.lower()))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------- timeline

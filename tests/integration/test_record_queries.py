@@ -345,9 +345,11 @@ def test_person_record_family_and_carers_resolved_both_ways(margaret):
     susan = f.linked_person(susan_rec)
     f.source_relationship(susan_rec, "cared_for", related_local_id=asc_rec.local_id)
     record = queries.get_person_record(margaret.external_id, by=GP)
-    family = {(r.relationship, r.name, r.person_id) for r in record.family}
-    assert ("carer", "Susan Oldroyd", None) in family
-    assert ("carer", "Susan Oldroyd", susan.external_id) in family
+    # The GP names her; her own social care record is linked: one entry, both sources.
+    (susan_entry,) = record.family
+    assert (susan_entry.relationship, susan_entry.person_id) == ("carer", susan.external_id)
+    assert susan_entry.description == "Daughter"
+    assert {s.kind for s in susan_entry.systems} == {"gp", "adult_social_care"}
 
 
 def test_person_record_view_is_audited_with_person_and_purpose(margaret):
@@ -439,3 +441,21 @@ def test_timeline_query_count_does_not_grow_with_entries(margaret, django_assert
     with django_assert_max_num_queries(13):
         timeline = queries.get_timeline(margaret.external_id, by=GP, page=3)
     assert timeline.total == 510 and len(timeline.items) == 50
+
+
+def test_person_record_named_relative_matched_to_linked_household_member(margaret):
+    housing_rec = margaret.links.get(record__system__kind="housing").record
+    gp_rec = margaret.links.get(record__system__kind="gp").record
+    partner_rec = f.source_record(housing_rec.system, given_name="Arthur", family_name="Oldroyd")
+    arthur = f.linked_person(partner_rec)
+    f.source_relationship(housing_rec, "household_member", related_local_id=partner_rec.local_id)
+    f.source_relationship(
+        gp_rec, "next_of_kin", related_name="ARTHUR OLDROYD", details={"relationship": "Husband"}
+    )
+    f.source_relationship(gp_rec, "emergency_contact", related_name="Nobody Known")
+    record = queries.get_person_record(margaret.external_id, by=GP)
+    kin = {r.relationship: r for r in record.family}
+    assert kin["next_of_kin"].person_id == arthur.external_id
+    assert kin["next_of_kin"].description == "Husband"
+    assert kin["next_of_kin"].how == "Recorded by Beech Tree Surgery"
+    assert kin["emergency_contact"].person_id is None
