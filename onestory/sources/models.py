@@ -66,7 +66,11 @@ class SourceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["system", "local_id"], name="uniq_record_per_system")
         ]
-        indexes = [models.Index(fields=["norm_family", "date_of_birth"])]
+        indexes = [
+            models.Index(fields=["norm_family", "date_of_birth"]),
+            models.Index(fields=["date_of_birth"]),
+            models.Index(fields=["norm_given"]),
+        ]
 
     def __str__(self):
         return f"{self.system.code}/{self.local_id}"
@@ -117,6 +121,8 @@ class SourceRelationship(models.Model):
                 name="uniq_relationship",
             )
         ]
+        # Finding the relationships other people's records hold about this one.
+        indexes = [models.Index(fields=["system", "related_local_id"])]
 
 
 class QuarantinedRow(models.Model):
