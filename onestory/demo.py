@@ -272,12 +272,15 @@ def create_demo_logins(*, by, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
     return logins
 
 
-def example_people(count: int = 3, min_systems: int = 4) -> list[ExamplePerson]:
+def example_people(*, by, count: int = 3, min_systems: int = 4) -> list[ExamplePerson]:
     """People in the current linkage run whose records come from at least `min_systems`
-    source systems, richest first: good people to search for in the demo."""
+    source systems, richest first: good people to search for in the demo. Showing someone's
+    name is a read of their record, so each person listed gets an audit event."""
+    from django.db import transaction
     from django.db.models import Count
 
-    from onestory.people.models import PersonLink
+    from onestory.audit.actions import record_event
+    from onestory.people.models import Person, PersonLink
     from onestory.sources.models import SourceEvent
 
     links = PersonLink.objects.filter(run__is_current=True)
@@ -314,7 +317,19 @@ def example_people(count: int = 3, min_systems: int = 4) -> list[ExamplePerson]:
             ExamplePerson(person_id, name, best.date_of_birth, systems, event_counts[person_id])
         )
     people.sort(key=lambda p: (-p.systems, -p.events, p.person_id))
-    return people[:count]
+    people = people[:count]
+    external_ids = dict(
+        Person.objects.filter(pk__in=[p.person_id for p in people]).values_list("pk", "external_id")
+    )
+    with transaction.atomic():
+        for p in people:
+            record_event(
+                by=by,
+                action="demo.example_person",
+                person_id=str(external_ids[p.person_id]),
+                purpose="listed on screen as a person to search for in the demo",
+            )
+    return people
 
 
 def _print_logins(logins: list[DemoLogin]) -> None:
@@ -374,7 +389,7 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     imported = step("import", lambda: import_borough(out, by=actor))
     linked = step("link", lambda: link_borough(by=actor))
     logins = step("logins", lambda: create_demo_logins(by=actor))
-    examples = example_people()
+    examples = example_people(by=actor)
     return {
         "generated": generated,
         "imported": imported,
