@@ -404,8 +404,19 @@ def _demo(args) -> int:
     result = run_demo(people=args.people, seed=args.seed, out=args.out)
     if not result["generated"]:
         print(f"(the borough in {args.out} was already generated for seed {args.seed})")
+    totals = result["imported"].totals()
+    print(
+        f"Imported: {totals['read']:,} rows read, {totals['imported']:,} stored, "
+        f"{totals['unchanged']:,} unchanged, {totals['quarantined']:,} quarantined."
+    )
     if result["linked"] is None:
         print("(the person index was already up to date)")
+    else:
+        stats = result["linked"].stats
+        print(
+            f"Linked: {stats.get('records', 0):,} source records into "
+            f"{stats.get('people', 0):,} people (run {result['linked'].version})."
+        )
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     from django.db import connection
