@@ -538,6 +538,16 @@ def test_housing_household_members_relate_to_each_other(tmp_path):
     assert parsed[2].relationships == []
 
 
+def test_housing_households_are_per_landlord(tmp_path):
+    rows = [
+        HOUSING,
+        HOUSING | {"tenant_ref": "T9", "record_id": "H9", "org_code": "HA1", "org_name": "HA"},
+    ]
+    parsed = read(write_csv(tmp_path, "housing.csv", rows))
+    assert [p.system.code for p in parsed] == ["housing:E08000035", "housing:HA1"]
+    assert parsed[0].relationships == [] and parsed[1].relationships == []
+
+
 def test_housing_bad_record_type_names_the_field(tmp_path):
     [parsed] = read(write_csv(tmp_path, "housing.csv", [HOUSING | {"record_type": "repair"}]))
     assert fields(parsed) == ["record_type"]

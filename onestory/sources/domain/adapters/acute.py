@@ -62,7 +62,7 @@ class AEAttendanceAdapter(AcuteAdapter):
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, ACUTE)
-        person = read_person(check, PERSON)
+        person = read_person(check, PERSON, self.person_cache)
         event_id = check.required("attendance_id")
         arrival = check.date("arrival_date", DMY, required=True)
         complaint = check.text("chief_complaint")
@@ -111,7 +111,7 @@ class AdmissionAdapter(AcuteAdapter):
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, ACUTE)
-        person = read_person(check, PERSON)
+        person = read_person(check, PERSON, self.person_cache)
         event_id = check.required("spell_id")
         method = check.choice("admission_method", ADMISSION_METHODS)
         admitted = check.date("admission_date", DMY, required=True)

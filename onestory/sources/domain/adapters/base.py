@@ -5,6 +5,7 @@ import csv
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -101,6 +102,20 @@ class PersonColumns:
     postcode: str
     address: str
 
+    @cached_property
+    def all_columns(self) -> tuple[str, ...]:
+        names = (
+            self.local_id,
+            self.nhs_number,
+            self.given_name,
+            self.family_name,
+            self.date_of_birth,
+            self.sex,
+            self.postcode,
+            self.address,
+        )
+        return tuple(n for n in names if n)
+
     def fields(self) -> dict[str, str]:
         """Fact name -> column name, for naming problems after the source's columns."""
         names = {
@@ -114,9 +129,22 @@ class PersonColumns:
         return {k: v for k, v in names.items() if v}
 
 
-def read_person(check: RowCheck, cols: PersonColumns) -> PersonFacts:
-    """The person columns of one row, validated."""
-    return PersonFacts(
+def read_person(
+    check: RowCheck,
+    cols: PersonColumns,
+    cache: dict[tuple[str, ...], tuple[PersonFacts, list[Problem]]] | None = None,
+) -> PersonFacts:
+    """The person columns of one row, validated. Extracts repeat the person on every
+    activity row, so with a `cache` each distinct set of person cells is validated once."""
+    key: tuple[str, ...] = ()
+    if cache is not None:
+        key = tuple(check.text(c) for c in cols.all_columns)
+        hit = cache.get(key)
+        if hit is not None:
+            check.problems.extend(hit[1])
+            return hit[0]
+    before = len(check.problems)
+    person = PersonFacts(
         local_id=check.required(cols.local_id),
         nhs_number=check.nhs_number(cols.nhs_number) if cols.nhs_number else "",
         given_name=check.text(cols.given_name) if cols.given_name else "",
@@ -128,6 +156,9 @@ def read_person(check: RowCheck, cols: PersonColumns) -> PersonFacts:
         postcode=check.postcode(cols.postcode),
         address=check.text(cols.address),
     )
+    if cache is not None:
+        cache[key] = (person, check.problems[before:])
+    return person
 
 
 def read_system(
@@ -153,6 +184,8 @@ class Adapter:
     @staticmethod
     def clean_raw(raw: Mapping[Any, Any]) -> dict[str, Any]:
         """A raw row as JSON-safe text: cells beyond the header go under `_extra`."""
+        if None not in raw and all(type(v) is str for v in raw.values()):
+            return dict(raw)  # the usual CSV row
         out: dict[str, Any] = {}
         for key, value in raw.items():
             if key is None:
@@ -174,6 +207,10 @@ class TabularAdapter(Adapter):
 
     columns: ClassVar[tuple[str, ...]]
     person_columns: ClassVar[PersonColumns]
+    person_cache: dict[tuple[str, ...], tuple[PersonFacts, list[Problem]]]
+
+    def __init__(self) -> None:
+        self.person_cache = {}
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         raise NotImplementedError
@@ -186,6 +223,9 @@ class TabularAdapter(Adapter):
     def parse_raw_rows(
         self, rows: Iterable[tuple[int, Mapping[Any, Any]]], today: date | None
     ) -> Iterator[ParsedRow]:
+        names = self.person_columns.fields()
+        self.person_cache = {}
+        today = today or date.today()
         for number, raw in rows:
             clean = self.clean_raw(raw)
             check = RowCheck(raw, today=today)
@@ -194,7 +234,7 @@ class TabularAdapter(Adapter):
             parsed.problems = check.problems + parsed.problems
             if "_extra" in clean:
                 parsed.problems.append(Problem("_extra", "row has more cells than the header"))
-            check_limits(parsed, self.person_columns.fields())
+            check_limits(parsed, names)
             yield parsed
 
     def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:

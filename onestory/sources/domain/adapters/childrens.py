@@ -69,7 +69,7 @@ class ChildrensServicesAdapter(TabularAdapter):
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, CHILDRENS_SERVICES)
-        person = read_person(check, PERSON)
+        person = read_person(check, PERSON, self.person_cache)
         event_id = check.required("record_id")
         kind = check.choice("record_type", RECORD_TYPES, required=True)
         start = check.date("start_date", DMY, required=True)

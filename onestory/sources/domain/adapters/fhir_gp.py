@@ -49,6 +49,7 @@ SNOMED = "http://snomed.info/sct"
 UK_COUNTRIES = {"", "gb", "gbr", "uk", "united kingdom", "england", "wales", "scotland"}
 FILE_ODS = re.compile(r"^gp_(?P<ods>[A-Za-z0-9]+)\.json$")
 EVENT_TYPES = ("Condition", "Encounter", "MedicationRequest", "Observation")
+MAPPED_TYPES = frozenset(("Patient", "Organization", "Practitioner", *EVENT_TYPES))
 ENCOUNTER_CLASS = {"HH": "home visit", "VR": "virtual", "AMB": "", "EMER": "emergency"}
 
 
@@ -153,6 +154,7 @@ class GPBundleAdapter(Adapter):
 
     def _entries(self, bundle: dict[str, Any]) -> list[_Entry]:
         entries = []
+        to_validate: list[_Entry] = []
         for index, raw in enumerate(bundle.get("entry", []), start=1):
             resource = raw.get("resource") if isinstance(raw, dict) else None
             if not isinstance(resource, dict):
@@ -161,9 +163,11 @@ class GPBundleAdapter(Adapter):
             else:
                 rtype = str(resource.get("resourceType", ""))
                 entry = _Entry(index, rtype, resource)
-                if rtype in ("Patient", "Organization", "Practitioner", *EVENT_TYPES):
-                    entry.problems.extend(validation_problems(rtype, resource))
+                if rtype in MAPPED_TYPES:
+                    to_validate.append(entry)
             entries.append(entry)
+        for entry in to_validate:
+            entry.problems.extend(validation_problems(entry.resource_type, entry.resource))
         return entries
 
     def _reference_index(self, bundle: dict[str, Any], entries: list[_Entry]) -> dict[str, _Entry]:

@@ -2,7 +2,8 @@
 
 People sharing a `household_ref` are household members of each other, so this adapter reads
 the whole file before yielding: each row gains a `household_member` relationship to every
-other tenant of its household."""
+other tenant of its household. One file can hold several landlords (a council and a housing
+association), each its own system, so a household is keyed by landlord and reference."""
 
 from collections import defaultdict
 from collections.abc import Iterator
@@ -67,7 +68,7 @@ class HousingAdapter(TabularAdapter):
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, HOUSING)
-        person = read_person(check, PERSON)
+        person = read_person(check, PERSON, self.person_cache)
         event_id = check.required("record_id")
         kind = check.choice("record_type", RECORD_TYPES, required=True)
         start = check.date("start_date", DMY, required=True)
@@ -93,19 +94,22 @@ class HousingAdapter(TabularAdapter):
 
     def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:
         rows = list(super().read(path, today))
-        # household_ref -> {tenant_ref: relationship_to_lead}; the last row read wins.
-        households: dict[str, dict[str, str]] = defaultdict(dict)
+        # (org_code, household_ref) -> {tenant_ref: relationship_to_lead}; last row wins.
+        households: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+
+        def cell(parsed: ParsedRow, name: str) -> str:
+            return str(parsed.raw.get(name, "")).strip()
+
         for parsed in rows:
-            household = str(parsed.raw.get("household_ref", "")).strip()
-            tenant = str(parsed.raw.get("tenant_ref", "")).strip()
-            if household and tenant:
-                households[household][tenant] = str(
-                    parsed.raw.get("relationship_to_lead", "")
-                ).strip()
+            key = (cell(parsed, "org_code"), cell(parsed, "household_ref"))
+            tenant = cell(parsed, "tenant_ref")
+            if key[1] and tenant:
+                households[key][tenant] = cell(parsed, "relationship_to_lead")
         for parsed in rows:
-            household = str(parsed.raw.get("household_ref", "")).strip()
-            tenant = str(parsed.raw.get("tenant_ref", "")).strip()
-            for other, relationship in households.get(household, {}).items():
+            household = cell(parsed, "household_ref")
+            tenant = cell(parsed, "tenant_ref")
+            members = households.get((cell(parsed, "org_code"), household), {})
+            for other, relationship in members.items():
                 if other != tenant:
                     parsed.relationships.append(
                         RelationshipFacts(

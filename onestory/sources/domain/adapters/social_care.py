@@ -103,7 +103,7 @@ class AdultSocialCareAdapter(TabularAdapter):
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, ADULT_SOCIAL_CARE)
-        person = read_person(check, PERSON)
+        person = read_person(check, PERSON, self.person_cache)
         event_id = check.required("event_reference")
         kind = check.choice("event_type", EVENT_TYPES, required=True)
         start = check.date("event_start_date", ISO, required=True)

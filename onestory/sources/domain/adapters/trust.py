@@ -65,7 +65,7 @@ class ReferralAdapter(TrustAdapter):
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, self.kind)
-        person = read_person(check, PERSON)
+        person = read_person(check, PERSON, self.person_cache)
         event_id = check.required("referral_id")
         referred = check.date("referral_date", ISO, required=True)
         closed = check.end_date("closed_date", ISO, referred, "referral_date")
@@ -104,7 +104,7 @@ class ContactAdapter(TrustAdapter):
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, self.kind)
-        person = read_person(check, PERSON)
+        person = read_person(check, PERSON, self.person_cache)
         event_id = check.required("contact_id")
         referral_id = check.required("referral_id")
         when = check.date("contact_date", ISO, required=True)

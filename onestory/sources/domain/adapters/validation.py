@@ -7,6 +7,7 @@ so a reviewer can see at a glance what the source sent; they are shown only to p
 to see import problems and are never logged.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,17 +21,20 @@ from onestory.sources.domain.facts import Problem
 
 @dataclass(frozen=True)
 class DateFormat:
-    """A date layout as a source writes it, with the label shown in problem reasons."""
+    """A date layout as a source writes it, with the label shown in problem reasons.
+    `patterns` are regular expressions with named groups d, m and Y (four digits)."""
 
-    patterns: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
     label: str
 
 
-DMY = DateFormat(("%d/%m/%Y",), "DD/MM/YYYY")
-ISO = DateFormat(("%Y-%m-%d",), "YYYY-MM-DD")
+_DMY = re.compile(r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<Y>\d{4})")
+_ISO = re.compile(r"(?P<Y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})")
+DMY = DateFormat((_DMY,), "DD/MM/YYYY")
+ISO = DateFormat((_ISO,), "YYYY-MM-DD")
 # Spreadsheets: real date cells need no format; typed-in dates come either way round, and
 # the two layouts cannot be mistaken for each other.
-SHEET = DateFormat(("%Y-%m-%d", "%d/%m/%Y"), "YYYY-MM-DD or DD/MM/YYYY")
+SHEET = DateFormat((_ISO, _DMY), "YYYY-MM-DD or DD/MM/YYYY")
 
 # How each source writes sex, mapped to the stored vocabulary.
 SEX_MFU = {"M": "male", "F": "female", "U": "unknown"}
@@ -43,10 +47,13 @@ def parse_date(text: str, fmt: DateFormat) -> date | None:
     is accepted (a year of four digits), so "1/2/50" is not silently read as AD 50."""
     text = text.strip()
     for pattern in fmt.patterns:
-        try:
-            parsed = datetime.strptime(text, pattern).date()
-        except ValueError:
+        match = pattern.fullmatch(text)
+        if match is None:
             continue
+        try:
+            parsed = date(int(match["Y"]), int(match["m"]), int(match["d"]))
+        except ValueError:
+            return None
         if parsed.year >= 1000:
             return parsed
     return None
@@ -88,6 +95,8 @@ class RowCheck:
     def text(self, field: str) -> str:
         """The cell as stripped text ("" when absent or empty)."""
         value = self.raw.get(field)
+        if type(value) is str:
+            return value.strip()
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
