@@ -191,7 +191,12 @@ def import_file(
     return result
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _json_ready(value: Any) -> Any:
+    if type(value) is dict and all(type(v) in _PLAIN for v in value.values()):
+        return value  # the usual case: a flat dict of text and numbers
     if isinstance(value, dict):
         return {str(k): _json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -229,6 +229,12 @@ def test_acute_admission_bad_row_names_the_field(tmp_path, overrides, field):
     assert fields(parsed) == [field]
 
 
+def test_acute_value_longer_than_store_names_the_column(tmp_path):
+    rows = [admission(forename="A" * 101), admission(forename="A" * 101, spell_id="S2")]
+    parsed = read(write_csv(tmp_path, "acute_admissions.csv", rows))
+    assert [fields(p) for p in parsed] == [["forename"], ["forename"]]
+
+
 def test_acute_ae_attendance_good_row(tmp_path):
     row = ACUTE_PERSON | {
         "attendance_id": "AE1",

@@ -260,6 +260,14 @@ def test_fhir_structurally_invalid_resource_is_quarantined_by_fhir_resources(tmp
     assert rows[4].problems[0].field == "Observation.status"
 
 
+def test_fhir_patient_name_too_long_quarantines_patient_and_events(tmp_path):
+    data = bundle()
+    data["entry"][2]["resource"]["name"][0]["family"] = "S" * 101
+    rows = read(write(tmp_path, data))
+    assert [p.field for p in rows[0].problems] == ["Patient.name.family"]
+    assert all(r.problems[0].field.endswith(".subject") for r in rows[1:])
+
+
 def test_fhir_without_ods_uses_file_name(tmp_path):
     data = bundle()
     data["entry"][0]["resource"].pop("identifier")

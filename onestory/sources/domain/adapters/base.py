@@ -43,7 +43,17 @@ TITLE_LIMIT = 300
 ORG_CODE_LIMIT = 20
 
 
-def check_limits(parsed: ParsedRow, fields: Mapping[str, str] | None = None) -> None:
+def person_limit_problems(person: PersonFacts, names: Mapping[str, str]) -> list[Problem]:
+    return [
+        Problem(names.get(name, name), f"{name} is longer than {limit} characters")
+        for name, limit in PERSON_LIMITS.items()
+        if len(getattr(person, name)) > limit
+    ]
+
+
+def check_limits(
+    parsed: ParsedRow, fields: Mapping[str, str] | None = None, *, check_person: bool = True
+) -> None:
     """Add a problem for every value longer than the store keeps. `fields` maps fact names
     to the source's column names, so the problem names the column the source used."""
     names = fields or {}
@@ -54,12 +64,8 @@ def check_limits(parsed: ParsedRow, fields: Mapping[str, str] | None = None) -> 
                 f"organisation code is longer than {ORG_CODE_LIMIT} characters",
             )
         )
-    if parsed.person is not None:
-        for name, limit in PERSON_LIMITS.items():
-            if len(getattr(parsed.person, name)) > limit:
-                parsed.problems.append(
-                    Problem(names.get(name, name), f"{name} is longer than {limit} characters")
-                )
+    if parsed.person is not None and check_person:
+        parsed.problems.extend(person_limit_problems(parsed.person, names))
     for event in parsed.events:
         for name, limit in EVENT_LIMITS.items():
             if len(getattr(event, name)) > limit:
@@ -156,6 +162,7 @@ def read_person(
         postcode=check.postcode(cols.postcode),
         address=check.text(cols.address),
     )
+    check.problems.extend(person_limit_problems(person, cols.fields()))
     if cache is not None:
         cache[key] = (person, check.problems[before:])
     return person
@@ -234,7 +241,8 @@ class TabularAdapter(Adapter):
             parsed.problems = check.problems + parsed.problems
             if "_extra" in clean:
                 parsed.problems.append(Problem("_extra", "row has more cells than the header"))
-            check_limits(parsed, names)
+            # read_person has checked the person's own lengths (once per distinct person).
+            check_limits(parsed, names, check_person=False)
             yield parsed
 
     def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:

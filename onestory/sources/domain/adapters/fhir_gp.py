@@ -24,6 +24,7 @@ from onestory.sources.domain.adapters.base import (
     ExtractError,
     check_limits,
     compact,
+    person_limit_problems,
     title,
 )
 from onestory.sources.domain.adapters.validation import (
@@ -50,6 +51,16 @@ UK_COUNTRIES = {"", "gb", "gbr", "uk", "united kingdom", "england", "wales", "sc
 FILE_ODS = re.compile(r"^gp_(?P<ods>[A-Za-z0-9]+)\.json$")
 EVENT_TYPES = ("Condition", "Encounter", "MedicationRequest", "Observation")
 MAPPED_TYPES = frozenset(("Patient", "Organization", "Practitioner", *EVENT_TYPES))
+# Where each person fact comes from in a Patient, to name it in problems.
+PATIENT_PATHS = {
+    "local_id": "Patient.identifier",
+    "nhs_number": "Patient.identifier",
+    "given_name": "Patient.name.given",
+    "family_name": "Patient.name.family",
+    "postcode": "Patient.address.postalCode",
+    "address": "Patient.address",
+    "phone": "Patient.telecom",
+}
 ENCOUNTER_CLASS = {"HH": "home visit", "VR": "virtual", "AMB": "", "EMER": "emergency"}
 
 
@@ -129,6 +140,7 @@ class GPBundleAdapter(Adapter):
         for entry in entries:
             if entry.resource_type == "Patient":
                 person, relationships = self._patient(entry, today)
+                entry.problems.extend(person_limit_problems(person, PATIENT_PATHS))
                 if not entry.problems:
                     people[entry.index] = person
                 yield self._row(entry, system, person, relationships=relationships)
@@ -212,7 +224,7 @@ class GPBundleAdapter(Adapter):
             relationships=relationships or [],
             problems=entry.problems,
         )
-        check_limits(parsed)
+        check_limits(parsed, check_person=False)  # the Patient entry carries those problems
         return parsed
 
     # -- people ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from onestory.sources.domain.adapters.base import (
     PersonColumns,
     TabularAdapter,
     compact,
+    person_limit_problems,
     read_system,
     title,
 )
@@ -91,6 +92,7 @@ class VoluntarySectorAdapter(TabularAdapter):
             birth_month=month,
             postcode=check.postcode("postcode"),
         )
+        check.problems.extend(person_limit_problems(person, PERSON.fields()))
         event_id = check.required("ref")
         organisation = system.org_name
         if sheet == REFERRALS:
