@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from . import reference as ref
@@ -52,7 +52,7 @@ class View:
     """A person as one system holds them."""
 
     local_id: str
-    person: Person
+    person: Person = field(repr=False)
     nhs_number: str
     given: str
     family: str

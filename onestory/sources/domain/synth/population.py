@@ -33,7 +33,7 @@ class Household:
     address: Address
     tenure: str  # owner / private / council / housing_association
     practice: int
-    members: list[Person] = field(default_factory=list)
+    members: list[Person] = field(default_factory=list, repr=False)
     previous_address: Address | None = None
     moved_on: date | None = None
 
@@ -45,19 +45,19 @@ class Person:
     dob: date
     given: str
     family: str
-    household: Household
+    household: Household = field(repr=False)
     nhs_number: str = ""
     phone: str = ""
     registered: bool = True
-    partner: Person | None = None
-    parents: list[Person] = field(default_factory=list)
-    children: list[Person] = field(default_factory=list)
+    partner: Person | None = field(default=None, repr=False)
+    parents: list[Person] = field(default_factory=list, repr=False)
+    children: list[Person] = field(default_factory=list, repr=False)
     conditions: dict[str, date] = field(default_factory=dict)
     frailty: float = 0.0
     died_on: date | None = None
-    carer: Person | None = None
+    carer: Person | None = field(default=None, repr=False)
     carer_relationship: str = ""
-    cares_for: list[Person] = field(default_factory=list)
+    cares_for: list[Person] = field(default_factory=list, repr=False)
 
     @property
     def pid(self) -> str:
@@ -90,8 +90,8 @@ def random_day(rng: random.Random, start: date, end: date) -> date:
 
 @dataclass(slots=True)
 class Borough:
-    people: list[Person]
-    households: list[Household]
+    people: list[Person] = field(repr=False)
+    households: list[Household] = field(repr=False)
     practices: list[tuple[str, str]]
 
 
@@ -100,8 +100,8 @@ _SHAPES = (
     ("older_single", 14),
     ("older_couple", 12),
     ("single_adult", 14),
-    ("couple", 15),
-    ("family", 25),
+    ("couple", 17),
+    ("family", 22),
     ("lone_parent", 9),
     ("with_older_parent", 7),
     ("family_with_grandparent", 3),
@@ -215,8 +215,12 @@ class _Builder:
         hh.members.append(p)
         return p
 
+    def eldest_child_age(self) -> int:
+        # Skewed older, since younger siblings are drawn below the eldest.
+        return self.rng.randint(0, 17) if self.rng.random() < 0.35 else self.rng.randint(7, 17)
+
     def older_age(self) -> int:
-        return min(104, 65 + int(self.rng.expovariate(1 / 11)))
+        return min(104, 65 + int(self.rng.expovariate(1 / 9.5)))
 
     def household(self, shape: str) -> None:
         rng = self.rng
@@ -253,13 +257,13 @@ class _Builder:
             a.partner, b.partner = b, a
             return a, b
 
-        def kids(parents: list[Person], youngest_parent_age: int, n: int) -> None:
+        def kids(parents: list[Person], eldest: int, n: int) -> None:
             fam = parents[0].family
             if len(parents) == 2 and parents[0].family != parents[1].family:
                 if rng.random() < 0.15:
                     fam = f"{parents[0].family}-{parents[1].family}"
-            for _ in range(n):
-                age = rng.randint(0, min(17, max(0, youngest_parent_age - 18)))
+            for i in range(n):
+                age = eldest if i == 0 else rng.randint(max(0, eldest - 8), eldest)
                 child = self.person(hh, rng.choice(("female", "male")), age, fam)
                 for par in parents:
                     child.parents.append(par)
@@ -276,16 +280,18 @@ class _Builder:
         elif shape == "couple":
             couple(rng.randint(45, 66) if rng.random() < 0.6 else rng.randint(20, 44))
         elif shape == "family":
-            a, b = couple(rng.randint(25, 56))
-            kids([a, b], min(a.age, b.age), rng.choice((1, 1, 2, 2, 2, 3, 3)))
+            eldest = self.eldest_child_age()
+            a, b = couple(eldest + rng.randint(22, 40))
+            kids([a, b], eldest, rng.choice((1, 1, 1, 2, 2, 2, 3)))
         elif shape == "lone_parent":
             sex = "female" if rng.random() < 0.88 else "male"
-            a = self.person(hh, sex, rng.randint(19, 50), self.surname())
-            kids([a], a.age, rng.choice((1, 1, 2, 2, 3)))
+            eldest = self.eldest_child_age()
+            a = self.person(hh, sex, eldest + rng.randint(19, 38), self.surname())
+            kids([a], eldest, rng.choice((1, 1, 1, 2, 2, 3)))
         elif shape == "with_older_parent":
             sex = "female" if rng.random() < 0.6 else "male"
             parent = self.person(
-                hh, sex, min(104, 70 + int(rng.expovariate(1 / 9))), self.surname()
+                hh, sex, min(104, 68 + int(rng.expovariate(1 / 7))), self.surname()
             )
             child_age = max(25, parent.age - rng.randint(22, 38))
             child = self.person(
@@ -297,8 +303,9 @@ class _Builder:
             child.parents.append(parent)
             parent.children.append(child)
         elif shape == "family_with_grandparent":
-            a, b = couple(rng.randint(30, 52))
-            kids([a, b], min(a.age, b.age), rng.choice((1, 2, 2, 3)))
+            eldest = self.eldest_child_age()
+            a, b = couple(eldest + rng.randint(24, 40))
+            kids([a, b], eldest, rng.choice((1, 2, 2, 3)))
             gp_sex = "female" if rng.random() < 0.65 else "male"
             grand = self.person(hh, gp_sex, max(a.age + 22, 66), a.family)
             grand.children.append(a)
