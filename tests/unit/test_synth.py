@@ -450,17 +450,20 @@ def test_cli_run_prints_a_summary_and_returns_zero(tmp_path, capsys):
 def test_deaths_in_hospital_match_the_gp_record(large_borough):
     truth = read_csv(large_borough / "truth.csv")
     person_of = {(r["system"], r["local_id"]): r["person_id"] for r in truth}
-    died = {}
+    died, registered = {}, set()
     for name, bundle in gp_bundles(large_borough).items():
         for entry in bundle["entry"]:
             res = entry["resource"]
-            if res["resourceType"] == "Patient" and "deceasedDateTime" in res:
-                local = res["identifier"][-1]["value"]
-                died[person_of[(f"gp:{name[3:-5]}", local)]] = res["deceasedDateTime"]
+            if res["resourceType"] == "Patient":
+                pid = person_of[(f"gp:{name[3:-5]}", res["identifier"][-1]["value"])]
+                registered.add(pid)
+                if "deceasedDateTime" in res:
+                    died[pid] = res["deceasedDateTime"]
     in_hospital = 0
     for row in read_csv(large_borough / "acute_admissions.csv"):
         if row["discharge_destination"] == "died":
             in_hospital += 1
             pid = person_of[("acute:R9A", row["hospital_number"])]
-            assert died.get(pid) == parse_date(row["discharge_date"], "uk").isoformat()
+            if pid in registered:  # a few people are registered with no practice here
+                assert died.get(pid) == parse_date(row["discharge_date"], "uk").isoformat()
     assert in_hospital > 10

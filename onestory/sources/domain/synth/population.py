@@ -145,6 +145,7 @@ class _Builder:
             self.streets.append((name, district, codes))
 
     def new_address(self, flat: bool = False) -> tuple[Address, int]:
+        """An unused address, and the index of its street."""
         rng = self.rng
         while True:
             s = rng.randrange(len(self.streets))
@@ -157,7 +158,7 @@ class _Builder:
                 continue
             self._used_addresses.add((s, line))
             town = ref.DISTRICTS[district][1]
-            return Address(line, town, codes[number % len(codes)]), district
+            return Address(line, town, codes[number % len(codes)]), s
 
     # --- identifiers --------------------------------------------------------------
     def _nhs_numbers(self, n: int) -> list[str]:
@@ -234,10 +235,10 @@ class _Builder:
             tenure = "private"
         else:
             tenure = "owner"
-        address, district = self.new_address(
+        address, street = self.new_address(
             flat=tenure in ("council", "housing_association") and rng.random() < 0.4
         )
-        practice = district % len(self.practices)
+        practice = street % len(self.practices)  # each street has its nearest practice
         if rng.random() < 0.2:
             practice = rng.randrange(len(self.practices))
         hh = Household(len(self.households) + 1, address, tenure, practice)
