@@ -1038,9 +1038,12 @@ class Generator:
             row.update(extra)
             rows.append(row)
 
-        def close(stop: date) -> date | None:
-            final = min(stop, p.died_on) if p.died_on else stop
-            return None if final > REF else final
+        def close(stop: date | None) -> date | None:
+            """The end of a service planned to stop on `stop` (None: open): death ends it,
+            and a stop after the reference date is not known yet."""
+            if p.died_on is not None and (stop is None or p.died_on < stop):
+                return p.died_on
+            return stop if stop is not None and stop <= REF else None
 
         if rng.random() < 0.07 and not ld:
             event(
@@ -1124,7 +1127,7 @@ class Generator:
                 later = start + timedelta(days=rng.randint(90, 700))
                 if later >= end:
                     later = None
-            self.community_services(p, start, close(later or REF), event, ld)
+            self.community_services(p, start, close(later), event, ld)
             if later is not None:
                 self.placement(p, later, event, close)
         self.reviews(start, end, event)
@@ -1139,7 +1142,7 @@ class Generator:
         event(
             "Service",
             start,
-            close(REF),
+            close(None),
             "Long term support",
             service_type="Long Term Support: Nursing"
             if nursing

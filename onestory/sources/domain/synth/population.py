@@ -425,7 +425,7 @@ class _Builder:
 
     def death(self, p: Person) -> None:
         rng = self.rng
-        yearly = 0.0008 if p.age < 65 else 0.004 + 0.55 * p.frailty**2
+        yearly = (0.0001 if p.age < 18 else 0.0012) if p.age < 65 else 0.004 + 0.55 * p.frailty**2
         if p.age >= 90:
             yearly += 0.05
         if rng.random() < 1 - (1 - min(0.6, yearly)) ** 3:
