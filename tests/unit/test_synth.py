@@ -405,7 +405,7 @@ def test_over_75s_with_a_social_care_service_are_in_four_or_more_systems(large_b
         if row["event_type"] == "Service" and row["client_type"] == "Service User":
             if (date(2026, 10, 31) - born).days > 76 * 365.25:
                 served.add(person_of[("adult_social_care:E08000999", row["la_person_id"])])
-    assert len(served) > 50
+    assert len(served) > 40  # enough people for the share below to mean something
     share = sum(1 for p in served if len(systems[p]) >= 4) / len(served)
     assert share > 0.75
 

@@ -1738,6 +1738,9 @@ class Generator:
                 "",
             )
         ten_ref, hh_ref, start, detail, lead, _ = self.tenancies[hh.hid]
+        if p.died_on and p.died_on < start:
+            # The household moved after this member died: they are not on the new tenancy.
+            return
         prefix = "T" if code == "council" else "PV"
         v = self.view(f"housing:{org[0]}", "housing", prefix, 6, p)
         base = {
