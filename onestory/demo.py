@@ -45,6 +45,10 @@ DEMO_STAFF = (
     ("housing.demo", "housing_officer", "housing", "Tenancy sustainment officer"),
     ("voluntary.demo", "voluntary_worker", "voluntary", "Social prescribing link worker"),
     ("dq.demo", "data_quality_officer", None, "Data-quality officer"),
+    ("commissioner.demo", "commissioner", None, "Commissioning manager"),
+    ("analyst.demo", "analyst", None, "Population health analyst"),
+    # The GP practice's privacy lead reviews the GP login's break-glass access.
+    ("privacy.demo", "privacy_lead", "gp", "Practice privacy lead"),
     ("admin.demo", "administrator", None, "System administrator"),
 )
 

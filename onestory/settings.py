@@ -99,6 +99,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Break-glass access lasts this many hours before it must be asked for again.
+ONESTORY_BREAK_GLASS_HOURS = int(os.environ.get("ONESTORY_BREAK_GLASS_HOURS", "4"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "search"
 LOGOUT_REDIRECT_URL = "login"

@@ -8,7 +8,14 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from onestory.access.models import Organisation, StaffMember
+from onestory.access.models import (
+    BreakGlassGrant,
+    CareTeamMembership,
+    Organisation,
+    PersonAccount,
+    SharingChoice,
+    StaffMember,
+)
 from onestory.people.domain.nhs_number import check_digit
 from onestory.people.domain.normalise import name_key, postcode_key
 from onestory.people.models import LinkageRun, Person, PersonLink
@@ -169,3 +176,54 @@ def rich_person(events_per_system: int = 2, start: date = date(2025, 3, 3)) -> P
                 r, kind=kind, category=category, title=title, start=start - timedelta(days=7 * i)
             )
     return linked_person(*records)
+
+
+def care_team(
+    p: Person, user=None, org: Organisation | str | None = None, reason: str = "Named GP"
+) -> CareTeamMembership:
+    """Put `user`'s staff profile (or, with only `org`, that organisation's whole team) in
+    the person's care team: a legitimate relationship. `org` may be an organisation code."""
+    staff = user.staff if user is not None else None
+    if isinstance(org, str):
+        org = organisation(org, f"Organisation {org}")
+    org = org or staff.organisation
+    return CareTeamMembership.objects.create(
+        person=p,
+        organisation=org,
+        staff=staff,
+        reason=reason,
+        started_at=timezone.now(),
+        started_by="tests",
+    )
+
+
+def sharing_choice(
+    p: Person, org: Organisation | None = None, category: str = "", decision: str = "refuse"
+) -> SharingChoice:
+    return SharingChoice.objects.create(
+        person=p,
+        organisation=org,
+        category=category,
+        decision=decision,
+        set_at=timezone.now(),
+        set_by="tests",
+        set_by_kind="self",
+    )
+
+
+def break_glass_grant(p: Person, user, hours: float = 4, reason: str = "Unconscious in A&E"):
+    now = timezone.now()
+    return BreakGlassGrant.objects.create(
+        staff=user.staff,
+        person=p,
+        reason=reason,
+        started_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+
+
+def person_user(p: Person, username: str | None = None, acting_as: str = "self", name: str = ""):
+    """A person-facing login for `p` (or their named representative)."""
+    u = user(username, role="")
+    PersonAccount.objects.create(user=u, person=p, acting_as=acting_as, representative_name=name)
+    return u

@@ -1,15 +1,45 @@
 """The single place that answers "may this actor do this?". Every query and action asks here,
-so that widening or narrowing access (legitimate relationships, consent) changes one module."""
+so that widening or narrowing access (legitimate relationships, consent) changes one module.
+
+`decide` gathers the facts about one actor and one person from the database (care team,
+open episodes, break-glass, the person's choices) and hands them to the pure rule in
+`onestory.access.domain.decision`."""
+
+from collections.abc import Iterable
+from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils import timezone
 
-from onestory.access.domain.roles import Permission, role_for
+from onestory.access.domain.decision import (
+    EPISODE_KINDS,
+    AccessDecision,
+    AccessFacts,
+    decide_from,
+    episode_is_open,
+    refused_categories,
+)
+from onestory.access.domain.roles import Permission, any_role_for
 from onestory.audit.domain.actor import Actor
+from onestory.sources.domain.facts import CATEGORIES, GP
+
+__all__ = [
+    "AccessDecision",
+    "actor_for_user",
+    "can_view_person",
+    "decide",
+    "has_permission",
+    "require",
+    "search_access",
+    "visible_in_search",
+]
 
 
 def actor_for_user(user, channel: str = "page") -> Actor:
-    """The audit identity of a logged-in user. Users without a staff profile act only as
-    superusers (administrators) or not at all."""
+    """The audit identity of a logged-in user: a member of staff, a person (or their
+    representative) signed in to their own record, or a superuser acting as administrator.
+    Anyone else is refused."""
     staff = getattr(user, "staff", None) if user.is_authenticated else None
     if staff is not None:
         return Actor(
@@ -17,6 +47,16 @@ def actor_for_user(user, channel: str = "page") -> Actor:
             label=user.get_username(),
             role=staff.role,
             organisation=staff.organisation.code,
+            channel=channel,
+            user_pk=user.pk,
+        )
+    account = getattr(user, "person_account", None) if user.is_authenticated else None
+    if account is not None:
+        representative = account.acting_as == "representative"
+        return Actor(
+            id=f"user:{user.pk}",
+            label=account.representative_name if representative else "The person",
+            role="representative" if representative else "person",
             channel=channel,
             user_pk=user.pk,
         )
@@ -34,10 +74,8 @@ def actor_for_user(user, channel: str = "page") -> Actor:
 def has_permission(actor: Actor, permission: Permission) -> bool:
     if actor.role == "system":
         return True
-    try:
-        return role_for(actor.role).has(permission)
-    except ValueError:
-        return False
+    role = any_role_for(actor.role)
+    return role is not None and role.has(permission)
 
 
 def require(actor: Actor, permission: Permission) -> None:
@@ -45,7 +83,193 @@ def require(actor: Actor, permission: Permission) -> None:
         raise PermissionDenied(f"Your role does not allow: {permission.value.replace('_', ' ')}")
 
 
-def can_view_person(actor: Actor, person_id) -> bool:
-    """Foundation rule: any member of staff whose role may view records. The access issue
-    narrows this to legitimate relationships and the person's own choices."""
-    return has_permission(actor, Permission.VIEW_RECORD)
+# ---------------------------------------------------------------------------- one person
+
+
+def decide(actor: Actor, person) -> AccessDecision:
+    """May `actor` see `person`'s record (a people.Person), on what basis and which data
+    categories. A handful of queries, fewer when an early fact settles it."""
+    if actor.role == "system":
+        # Commands run by the operator (the demo, imports) act for the system itself.
+        return AccessDecision(True, "system", frozenset(CATEGORIES))
+    role = any_role_for(actor.role)
+    if role is None:
+        return decide_from(AccessFacts(role=actor.role))
+    if role.has(Permission.VIEW_OWN_RECORD):
+        return decide_from(_person_facts(actor, person))
+    if not role.has(Permission.VIEW_RECORD):
+        return decide_from(AccessFacts(role=actor.role))
+
+    from onestory.access.models import SharingChoice
+
+    choices = list(
+        SharingChoice.objects.filter(person=person)
+        .filter(Q(organisation__isnull=True) | Q(organisation__code=actor.organisation))
+        .values_list("organisation__code", "category", "decision")
+    )
+    org_choice = next((d for o, c, d in choices if o is not None and not c), "")
+    facts = AccessFacts(
+        role=actor.role,
+        organisation_refused=org_choice == "refuse",
+        organisation_allowed=org_choice == "allow",
+        refused_categories=refused_categories(choices, actor.organisation),
+    )
+    if facts.organisation_refused or (role.needs_explicit_allow and not facts.organisation_allowed):
+        return decide_from(facts)
+    # Cheapest relationship first; stop at the first found.
+    if _in_care_team(actor, [person.pk]):
+        return decide_from(_with(facts, care_team=True))
+    if _with_open_episode(actor, [person.pk]):
+        return decide_from(_with(facts, open_episode=True))
+    if _with_break_glass(actor, [person.pk]):
+        return decide_from(_with(facts, break_glass=True))
+    return decide_from(facts)
+
+
+def can_view_person(actor: Actor, person) -> bool:
+    """True when `decide` allows the actor to see the person's record."""
+    return decide(actor, person).allowed
+
+
+def visible_in_search(actor: Actor, person) -> bool:
+    """False when the person refused the actor's organisation: search must not even show
+    that they exist. Otherwise True, with or without a relationship, so that staff can find
+    someone before joining their care team or breaking glass."""
+    return search_access(actor, [person.pk]).get(person.pk) is not None
+
+
+def _with(facts: AccessFacts, **changes) -> AccessFacts:
+    return replace(facts, **changes)
+
+
+def _person_facts(actor: Actor, person) -> AccessFacts:
+    from onestory.access.models import PersonAccount
+
+    account = (
+        PersonAccount.objects.filter(user_id=actor.user_pk).values_list("person_id", "acting_as")
+        if actor.user_pk is not None
+        else []
+    )
+    own = next(iter(account), None)
+    mine = own is not None and own[0] == person.pk
+    return AccessFacts(
+        role=actor.role,
+        own_record=mine and own[1] == "self",
+        representative=mine and own[1] == "representative",
+    )
+
+
+# ---------------------------------------------------------------------------- many people
+
+
+def search_access(actor: Actor, person_ids: Iterable[int]) -> dict[int, bool | None]:
+    """For search results: person pk -> whether the actor holds access (True/False), or
+    None when the person must not appear at all (they refused the actor's organisation).
+    A fixed number of queries whatever the number of people."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    role = any_role_for(actor.role)
+    if actor.role == "system":
+        return dict.fromkeys(ids, True)
+    if role is None or not role.has(Permission.VIEW_RECORD):
+        return dict.fromkeys(ids, False)
+    from onestory.access.models import SharingChoice
+
+    org_choices = dict(
+        SharingChoice.objects.filter(
+            person_id__in=ids, organisation__code=actor.organisation, category=""
+        ).values_list("person_id", "decision")
+    )
+    out: dict[int, bool | None] = {}
+    candidates = []
+    for pid in ids:
+        choice = org_choices.get(pid, "")
+        if choice == "refuse":
+            out[pid] = None
+        elif role.needs_explicit_allow and choice != "allow":
+            out[pid] = False
+        else:
+            candidates.append(pid)
+    related = _in_care_team(actor, candidates)
+    related |= _with_open_episode(actor, [p for p in candidates if p not in related])
+    related |= _with_break_glass(actor, [p for p in candidates if p not in related])
+    for pid in candidates:
+        out[pid] = pid in related
+    return out
+
+
+def refused_organisation_people(actor: Actor):
+    """A subquery of person pks who refused the actor's organisation, for excluding them
+    from search before counting."""
+    from onestory.access.models import SharingChoice
+
+    return SharingChoice.objects.filter(
+        organisation__code=actor.organisation, category="", decision="refuse"
+    ).values("person_id")
+
+
+def _in_care_team(actor: Actor, person_ids: list[int]) -> set[int]:
+    from onestory.access.models import CareTeamMembership
+
+    if not person_ids or not actor.organisation:
+        return set()
+    mine = Q(staff__isnull=True)
+    if actor.user_pk is not None:
+        mine |= Q(staff__user_id=actor.user_pk)
+    return set(
+        CareTeamMembership.objects.filter(
+            mine,
+            person_id__in=person_ids,
+            organisation__code=actor.organisation,
+            ended_at__isnull=True,
+        ).values_list("person_id", flat=True)
+    )
+
+
+def _with_open_episode(actor: Actor, person_ids: list[int]) -> set[int]:
+    """People with a GP registration at the actor's practice, or an open episode in a
+    source system whose organisation code is the actor's organisation."""
+    from onestory.people.models import PersonLink
+    from onestory.sources.models import SourceEvent
+
+    if not person_ids or not actor.organisation:
+        return set()
+    links = PersonLink.objects.filter(
+        run__is_current=True,
+        person_id__in=person_ids,
+        record__system__org_code=actor.organisation,
+    )
+    found = set(links.filter(record__system__kind=GP).values_list("person_id", flat=True))
+    rest = [p for p in person_ids if p not in found]
+    if not rest:
+        return found
+    today = timezone.localdate()
+    rows = (
+        SourceEvent.objects.filter(
+            system__org_code=actor.organisation,
+            kind__in=EPISODE_KINDS,
+            record__links__run__is_current=True,
+            record__links__person_id__in=rest,
+        )
+        .values_list("record__links__person_id", "kind", "end", "status")
+        .order_by()
+    )
+    for pid, kind, end, status in rows:
+        if pid not in found and episode_is_open(kind, end, status, today):
+            found.add(pid)
+    return found
+
+
+def _with_break_glass(actor: Actor, person_ids: list[int]) -> set[int]:
+    from onestory.access.models import BreakGlassGrant
+
+    if not person_ids or actor.user_pk is None:
+        return set()
+    return set(
+        BreakGlassGrant.objects.filter(
+            staff__user_id=actor.user_pk,
+            person_id__in=person_ids,
+            expires_at__gt=timezone.now(),
+        ).values_list("person_id", flat=True)
+    )

@@ -23,7 +23,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import can_view_person, require
+from onestory.access.policy import (
+    AccessDecision,
+    decide,
+    refused_organisation_people,
+    require,
+    search_access,
+)
+from onestory.access.queries import denied
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.domain.nhs_number import format_nhs_number
@@ -32,7 +39,11 @@ from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.record.domain import summary as rules
 from onestory.record.domain.labels import category_label, kind_label, relationship_label
 from onestory.record.domain.search import SearchQuery, SearchQueryError
-from onestory.sources.domain.facts import SOURCE_KIND_LABELS
+from onestory.sources.domain.facts import (
+    SENSITIVE_CATEGORIES,
+    SOURCE_KIND_CATEGORY,
+    SOURCE_KIND_LABELS,
+)
 from onestory.sources.models import SourceEvent, SourceRecord, SourceRelationship, SourceSystem
 
 # Kinds of event that carry a diagnosis in their code (a GP condition, or the diagnosis
@@ -79,6 +90,9 @@ class PersonSummary:
     nhs_number: str  # formatted 3-3-4, or ""
     postcode: str
     systems: int
+    # Whether the searcher may open the record now (a legitimate relationship); without
+    # it the result still shows, so they can join the care team or break glass.
+    access: bool = False
 
     @property
     def name(self) -> str:
@@ -289,7 +303,10 @@ def search_people(query: SearchQuery, *, by: Actor, limit: int = 50) -> SearchRe
     """People (in the current linkage run) with a linked record matching every given
     criterion; each criterion may be met by a different one of the person's records. The
     audit event names which kinds of criteria were used and how many people matched, never
-    the search terms."""
+    the search terms. People who refused the searcher's organisation are left out entirely
+    (their existence is not revealed); each result says whether the searcher holds access.
+    Records from services of a sensitive category the searcher's role does not see (a
+    mental health trust, for a housing officer) are not searched."""
     require(by, Permission.SEARCH_PEOPLE)
     if query.is_empty:
         raise SearchQueryError({"name": "Enter at least one search criterion"})
@@ -298,16 +315,20 @@ def search_people(query: SearchQuery, *, by: Actor, limit: int = 50) -> SearchRe
     people: tuple[PersonSummary, ...] = ()
     total = 0
     if run is not None:
-        matching = Person.objects.all()
+        matching = Person.objects.exclude(pk__in=refused_organisation_people(by))
+        searchable = PersonLink.objects.filter(run=run)
+        hidden = _hidden_kinds(by)
+        if hidden:
+            searchable = searchable.exclude(record__system__kind__in=hidden)
         for criterion in _record_criteria(query):
             matching = matching.filter(
-                pk__in=PersonLink.objects.filter(run=run)
-                .filter(_on_record(criterion))
-                .values("person_id")
+                pk__in=searchable.filter(_on_record(criterion)).values("person_id")
             )
         total = matching.count()
         ids = list(matching.order_by("pk").values_list("pk", flat=True)[:limit]) if total else []
-        people = _summaries(run, ids)
+        access = search_access(by, ids)
+        ids = [pid for pid in ids if access.get(pid) is not None]
+        people = _summaries(run, ids, access, hidden)
     record_event(
         by=by,
         action="record.search",
@@ -376,12 +397,34 @@ def _on_record(criterion: Q) -> Q:
     return rooted
 
 
-def _summaries(run: LinkageRun, person_ids: Sequence[int]) -> tuple[PersonSummary, ...]:
+def _hidden_kinds(by: Actor) -> frozenset[str]:
+    """Source kinds whose very existence is a sensitive category the actor's role does not
+    see by default."""
+    from onestory.access.domain.roles import any_role_for
+
+    if by.role == "system":
+        return frozenset()
+    role = any_role_for(by.role)
+    seen = role.categories if role is not None else frozenset()
+    return frozenset(
+        kind
+        for kind, category in SOURCE_KIND_CATEGORY.items()
+        if category in SENSITIVE_CATEGORIES and category not in seen
+    )
+
+
+def _summaries(
+    run: LinkageRun,
+    person_ids: Sequence[int],
+    access: dict[int, bool | None],
+    hidden_kinds: frozenset[str] = frozenset(),
+) -> tuple[PersonSummary, ...]:
     by_person = _records_by_person(run, person_ids)
     summaries = []
     for pid in person_ids:
         person, records = by_person.get(pid, (None, []))
-        if person is None:
+        records = [r for r in records if r.system.kind not in hidden_kinds]
+        if person is None or not records:
             continue
         ordered = _preferred_order(records)
         named = next((r for r in ordered if r.given_name or r.family_name), ordered[0])
@@ -394,6 +437,7 @@ def _summaries(run: LinkageRun, person_ids: Sequence[int]) -> tuple[PersonSummar
                 nhs_number=format_nhs_number(_first(ordered, "nhs_number") or ""),
                 postcode=format_postcode(_first(ordered, "postcode") or ""),
                 systems=len({r.system_id for r in records}),
+                access=bool(access.get(pid)),
             )
         )
     summaries.sort(key=lambda s: (s.family_name.lower(), s.given_name.lower(), str(s.person_id)))
@@ -416,17 +460,18 @@ def _records_by_person(
 
 
 def get_person_record(person_external_id, *, by: Actor, purpose: str = "") -> PersonRecord:
-    """The whole integrated record summary for one person, audited as "record.view"."""
-    require(by, Permission.VIEW_RECORD)
+    """The integrated record summary for one person, as far as the access decision allows:
+    only entries of the categories the actor sees, and nothing from a service whose very
+    existence is a sensitive category they do not see. Audited as "record.view"; a refusal
+    is audited as "record.denied" and raises PermissionDenied saying nothing about them."""
     person = _person(person_external_id)
-    if not can_view_person(by, person):
-        raise PermissionDenied("You may not view this person's record.")
+    decision = _decide_or_deny(by, person, "record.view")
     run = _current_run()
-    records = _linked_records(run, person)
+    records = _visible_records(_linked_records(run, person), decision)
     systems = {r.system_id: SystemRef.of(r.system) for r in records}
     record_ids = [r.id for r in records]
     events = list(
-        SourceEvent.objects.filter(record_id__in=record_ids)
+        SourceEvent.objects.filter(record_id__in=record_ids, category__in=decision.categories)
         .only(
             "system_id",
             "record_id",
@@ -446,7 +491,7 @@ def get_person_record(person_external_id, *, by: Actor, purpose: str = "") -> Pe
     )
     today = timezone.localdate()
     identity = _identity(records, systems)
-    household, family = _household_and_family(run, person, records, systems)
+    household, family = _household_and_family(run, person, records, systems, decision)
     result = PersonRecord(
         person_id=person.external_id,
         identity=identity,
@@ -462,9 +507,43 @@ def get_person_record(person_external_id, *, by: Actor, purpose: str = "") -> Pe
         action="record.view",
         person_id=str(person.external_id),
         purpose=purpose,
-        detail={"records": len(records), "systems": len(systems)},
+        detail={
+            "records": len(records),
+            "systems": len(systems),
+            "basis": decision.basis,
+            "categories": sorted(decision.categories),
+        },
     )
     return result
+
+
+def access_decision(person_external_id, *, by: Actor) -> AccessDecision:
+    """The access decision for one person, for pages that offer joining the care team or
+    breaking glass when access is not held. Not audited: it reveals nothing about them."""
+    return decide(by, _person(person_external_id))
+
+
+def _decide_or_deny(by: Actor, person: Person, attempted: str) -> AccessDecision:
+    """The actor's access decision for the person; when refused, the attempt is audited
+    as "record.denied" and PermissionDenied raised with a message revealing nothing."""
+    decision = decide(by, person)
+    if not decision.allowed:
+        denied(by, person, attempted=attempted, reason=decision.reason)
+        raise PermissionDenied("You do not have access to this person's record.")
+    return decision
+
+
+def _visible_records(records: list[SourceRecord], decision: AccessDecision) -> list[SourceRecord]:
+    """Records the decision lets the actor know of: a service whose kind is a sensitive
+    category they do not see (a mental health trust, when mental health is refused) is
+    left out altogether. The person is never left with no record to show: the demographics
+    of the others stand."""
+    return [
+        r
+        for r in records
+        if SOURCE_KIND_CATEGORY.get(r.system.kind, "") not in SENSITIVE_CATEGORIES
+        or SOURCE_KIND_CATEGORY[r.system.kind] in decision.categories
+    ]
 
 
 def _identity(records: list[SourceRecord], systems: dict[int, SystemRef]) -> Identity:
@@ -623,24 +702,32 @@ def _current_services(
 
 
 def _household_and_family(
-    run: LinkageRun, person: Person, records: list[SourceRecord], systems: dict[int, SystemRef]
+    run: LinkageRun,
+    person: Person,
+    records: list[SourceRecord],
+    systems: dict[int, SystemRef],
+    decision: AccessDecision,
 ) -> tuple[tuple[RelatedPerson, ...], tuple[RelatedPerson, ...]]:
     """Household: people a housing system lists in the same household, or whose record has
     the same address and postcode as one of this person's. Family and carers: the
-    relationships the sources record, from either side."""
+    relationships the sources record, from either side, from services of a category the
+    actor sees."""
+    seen_kinds = {k for k, c in SOURCE_KIND_CATEGORY.items() if c in decision.categories}
     own_ids = {r.id for r in records}
     by_system: dict[int, list[str]] = defaultdict(list)
     for r in records:
         by_system[r.system_id].append(r.local_id)
 
     outgoing = list(
-        SourceRelationship.objects.filter(record_id__in=own_ids).select_related("system")
+        SourceRelationship.objects.filter(
+            record_id__in=own_ids, system__kind__in=seen_kinds
+        ).select_related("system")
     )
     incoming_q = Q()
     for sid, lids in by_system.items():
         incoming_q |= Q(system_id=sid, related_local_id__in=lids)
     incoming = list(
-        SourceRelationship.objects.filter(incoming_q)
+        SourceRelationship.objects.filter(incoming_q, system__kind__in=seen_kinds)
         .exclude(record_id__in=own_ids)
         .select_related("system", "record")
     )
@@ -811,11 +898,10 @@ def get_timeline(
     """One timeline across every source, newest first, filtered by source system code,
     event kind and category, one page at a time. The filter values come back with the
     number of entries each has across the person's whole timeline. A fixed handful of
-    queries whatever the number of entries."""
-    require(by, Permission.VIEW_RECORD)
+    queries whatever the number of entries. Only entries of the categories the access
+    decision allows are counted or shown."""
     person = _person(person_external_id)
-    if not can_view_person(by, person):
-        raise PermissionDenied("You may not view this person's record.")
+    decision = _decide_or_deny(by, person, "record.timeline")
     page_size = max(1, min(int(page_size), 200))
     selected_systems = {s for s in systems or () if s}
     selected_kinds = {k for k in kinds or () if k}
@@ -828,7 +914,9 @@ def get_timeline(
     )
     if not record_ids:
         raise PersonNotFound("This person has no records in the current linkage run.")
-    all_events = SourceEvent.objects.filter(record_id__in=record_ids)
+    all_events = SourceEvent.objects.filter(
+        record_id__in=record_ids, category__in=decision.categories
+    )
     groups = list(all_events.values_list("system_id", "kind", "category").annotate(n=Count("id")))
     system_refs = {
         s.id: SystemRef.of(s) for s in SourceSystem.objects.filter(id__in={g[0] for g in groups})

@@ -11,14 +11,21 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(client):
-    client.force_login(f.user("nurse.api", role="nurse"))
+def nurse():
+    return f.user("nurse.api", role="nurse")
+
+
+@pytest.fixture
+def api(client, nurse):
+    client.force_login(nurse)
     return client
 
 
 @pytest.fixture
-def margaret():
-    return f.rich_person()
+def margaret(nurse):
+    p = f.rich_person()
+    f.care_team(p, nurse)  # a legitimate relationship: the nurse is in her care team
+    return p
 
 
 def test_openapi_schema_lists_the_people_paths(client):

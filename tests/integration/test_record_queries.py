@@ -167,6 +167,7 @@ def test_person_record_without_gp_prefers_most_recently_updated():
     old.updated_at = new.updated_at - timedelta(days=30)
     old.save()
     p = f.linked_person(old, new)
+    f.care_team(p, org="B86001")  # the GP's practice is in the person's care team
     assert queries.get_person_record(p.external_id, by=GP).identity.given_name == "New"
 
 
@@ -377,7 +378,8 @@ def test_person_record_query_count_is_bounded(margaret, django_assert_max_num_qu
     for r in (link.record for link in margaret.links.all()):
         for i in range(20):
             f.source_event(r, start=date(2020, 1, 1) + timedelta(days=i), practitioner=f"Dr {i}")
-    with django_assert_max_num_queries(16):
+    # (+3: the access decision reads the person's choices and the GP's relationship.)
+    with django_assert_max_num_queries(19):
         queries.get_person_record(margaret.external_id, by=GP)
 
 
@@ -436,9 +438,9 @@ def test_timeline_query_count_does_not_grow_with_entries(margaret, django_assert
     records = [link.record for link in margaret.links.all()]
     for i in range(500):
         f.source_event(records[i % 5], start=date(2015, 1, 1) + timedelta(days=i))
-    # Five reads, then the audit append (up to eight statements, savepoints included, on
-    # the chain's first event).
-    with django_assert_max_num_queries(13):
+    # Five reads, three for the access decision, then the audit append (up to eight
+    # statements, savepoints included, on the chain's first event).
+    with django_assert_max_num_queries(16):
         timeline = queries.get_timeline(margaret.external_id, by=GP, page=3)
     assert timeline.total == 510 and len(timeline.items) == 50
 

@@ -3,9 +3,15 @@ import pytest
 from onestory.access.domain.roles import ROLES, Permission, role_for
 
 
-def test_every_role_can_search_and_view_records():
+def test_roles_that_view_records_can_also_search():
     for role in ROLES.values():
-        assert role.has(Permission.SEARCH_PEOPLE) and role.has(Permission.VIEW_RECORD)
+        if role.has(Permission.VIEW_RECORD):
+            assert role.has(Permission.SEARCH_PEOPLE)
+
+
+def test_roles_without_person_level_access_view_no_record():
+    no_records = {code for code, r in ROLES.items() if not r.has(Permission.VIEW_RECORD)}
+    assert no_records == {"commissioner", "analyst", "privacy_lead", "administrator"}
 
 
 def test_only_data_quality_and_admin_see_import_problems():

@@ -39,17 +39,46 @@ SOURCE_KIND_LABELS = {
     VOLUNTARY: "Voluntary sector",
 }
 
-# Data categories, used by the access issue to decide what each role sees.
+# Data categories: every timeline entry carries one, and the access policy decides which
+# categories each role sees (onestory.access.domain.roles) and which the person refused.
+DEMOGRAPHICS = "demographics"
+CLINICAL = "clinical"
+MENTAL_HEALTH_CATEGORY = "mental_health"
+SEXUAL_HEALTH = "sexual_health"
+SAFEGUARDING = "safeguarding"
+COMMUNITY_HEALTH = "community_health"
+SOCIAL_CARE = "social_care"
+CHILDREN = "children"
+HOUSING_CATEGORY = "housing"
+VOLUNTARY_CATEGORY = "voluntary"
+FINANCE = "finance"
 CATEGORIES = (
-    "demographics",
-    "clinical",
-    "mental_health",
-    "community_health",
-    "social_care",
-    "children",
-    "housing",
-    "voluntary",
+    DEMOGRAPHICS,
+    CLINICAL,
+    MENTAL_HEALTH_CATEGORY,
+    SEXUAL_HEALTH,
+    SAFEGUARDING,
+    COMMUNITY_HEALTH,
+    SOCIAL_CARE,
+    CHILDREN,
+    HOUSING_CATEGORY,
+    VOLUNTARY_CATEGORY,
+    FINANCE,
 )
+# Categories a person may refuse to share, with everyone or with one organisation.
+SENSITIVE_CATEGORIES = frozenset({MENTAL_HEALTH_CATEGORY, SEXUAL_HEALTH, SAFEGUARDING})
+# The category of what each kind of source system holds as a whole: knowing that a mental
+# health trust holds a record is itself mental health information.
+SOURCE_KIND_CATEGORY = {
+    GP: CLINICAL,
+    ACUTE: CLINICAL,
+    MENTAL_HEALTH: MENTAL_HEALTH_CATEGORY,
+    COMMUNITY: COMMUNITY_HEALTH,
+    ADULT_SOCIAL_CARE: SOCIAL_CARE,
+    CHILDRENS_SERVICES: CHILDREN,
+    HOUSING: HOUSING_CATEGORY,
+    VOLUNTARY: VOLUNTARY_CATEGORY,
+}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ from onestory.sources.domain.adapters.base import (
 )
 from onestory.sources.domain.adapters.validation import DMY, SEX_MFU, RowCheck
 from onestory.sources.domain.facts import (
+    CHILDREN,
     CHILDRENS_SERVICES,
+    SAFEGUARDING,
     EventFacts,
     ParsedRow,
     RelationshipFacts,
@@ -78,7 +80,9 @@ class ChildrensServicesAdapter(TabularAdapter):
         event = EventFacts(
             local_id=event_id,
             kind=kind or "childrens_record",
-            category="children",
+            # A child protection plan is safeguarding information, which the person (or
+            # their family) may refuse to share; other children's records are not.
+            category=SAFEGUARDING if kind == "child_protection_plan" else CHILDREN,
             title=title(RECORD_LABELS.get(kind, "Children's services record"), category),
             start=start,
             end=end,

@@ -1,0 +1,294 @@
+"""Audited reads about access itself: who looked at a person's record, the break-glass
+review queue, a person's care team and their sharing choices."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from onestory.access.domain.roles import Permission, any_role_for
+from onestory.access.models import (
+    BreakGlassGrant,
+    CareTeamMembership,
+    Organisation,
+    SecondaryUseOptOut,
+    SharingChoice,
+)
+from onestory.access.policy import decide, has_permission, require
+from onestory.audit.actions import record_event
+from onestory.audit.domain.actor import Actor
+from onestory.audit.models import AuditEvent
+
+# What each audited action means to the person reading their access log.
+ACTION_LABELS = {
+    "record.view": "Looked at your record",
+    "record.timeline": "Looked at your timeline",
+    "record.denied": "Tried to look at your record and was refused",
+    "access.join_care_team": "Joined your care team",
+    "access.leave_care_team": "Left your care team",
+    "access.break_glass": "Used emergency access to your record",
+    "access.review_break_glass": "Reviewed an emergency access to your record",
+    "access.sharing_choice": "Changed a sharing choice",
+    "access.secondary_use_opt_out": "Changed your secondary-use opt-out",
+    "access.create_person_account": "Set up a sign-in to your record",
+    "access.log_viewed": "Looked at who has seen your record",
+    "access.care_team_viewed": "Looked at your care team",
+    "access.sharing_choices_viewed": "Looked at your sharing choices",
+    "demo.example_person": "Listed you as a demo example",
+}
+CHANNEL_LABELS = {"page": "Web page", "api": "JSON API", "cli": "Command line", "system": "System"}
+
+
+@dataclass(frozen=True)
+class AccessLogEntry:
+    at: datetime
+    who: str
+    role: str  # label
+    organisation: str  # name (or code when unknown)
+    action: str
+    what: str
+    how: str
+    why: str
+    refused: bool
+
+
+@dataclass(frozen=True)
+class BreakGlassEntry:
+    grant_id: int
+    staff: str
+    staff_role: str
+    organisation: str
+    person_id: uuid.UUID
+    reason: str
+    started_at: datetime
+    expires_at: datetime
+    active: bool
+    reviewed_at: datetime | None
+    reviewed_by: str
+    outcome: str
+    note: str
+
+
+@dataclass(frozen=True)
+class CareTeamMember:
+    membership_id: int
+    organisation_code: str
+    organisation: str
+    staff: str  # username, or "" for the whole team
+    staff_role: str
+    whole_team: bool
+    reason: str
+    started_at: datetime
+    started_by: str
+
+
+@dataclass(frozen=True)
+class ChoiceRow:
+    organisation_code: str  # "" for everyone
+    organisation: str
+    category: str  # "" for everything the organisation holds
+    decision: str
+    set_at: datetime
+    set_by: str
+    set_by_kind: str
+
+
+@dataclass(frozen=True)
+class HoldingOrganisation:
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class SharingChoices:
+    person_id: uuid.UUID
+    choices: tuple[ChoiceRow, ...]
+    opted_out_of_secondary_use: bool
+    organisations: tuple[HoldingOrganisation, ...]  # those holding records about the person
+
+    def decision_for(self, organisation_code: str = "", category: str = "") -> str:
+        """The recorded decision for this scope, or "" when none was recorded."""
+        for c in self.choices:
+            if c.organisation_code == organisation_code and c.category == category:
+                return c.decision
+        return ""
+
+
+def _role_label(code: str) -> str:
+    role = any_role_for(code)
+    if role is not None:
+        return role.label
+    return "System" if code == "system" else code
+
+
+def access_log_for_person(person, *, by: Actor) -> tuple[AccessLogEntry, ...]:
+    """Every audit event about the person, newest first, as the person reads it: who
+    (name, role, organisation), what, when, how and why, refused attempts included. Only
+    the person, their representative or a privacy lead may read it."""
+    decision = decide(by, person)
+    own = decision.allowed and decision.basis in ("own_record", "representative")
+    # Privacy leads (REVIEW_BREAK_GLASS) answer the person's questions about access.
+    if not own and not has_permission(by, Permission.REVIEW_BREAK_GLASS):
+        raise PermissionDenied("You may not read this access log.")
+    events = list(AuditEvent.objects.filter(person_id=str(person.external_id)).order_by("-id"))
+    names = dict(
+        Organisation.objects.filter(code__in={e.organisation for e in events}).values_list(
+            "code", "name"
+        )
+    )
+    entries = tuple(
+        AccessLogEntry(
+            at=e.at,
+            who=e.actor_label,
+            role=_role_label(e.role),
+            organisation=names.get(e.organisation, e.organisation),
+            action=e.action,
+            what=ACTION_LABELS.get(e.action, e.action.replace(".", ": ").replace("_", " ")),
+            how=CHANNEL_LABELS.get(e.channel, e.channel),
+            why=e.purpose,
+            refused=e.action == "record.denied",
+        )
+        for e in events
+    )
+    record_event(by=by, action="access.log_viewed", person_id=str(person.external_id), detail={})
+    return entries
+
+
+def break_glass_queue(*, by: Actor, include_reviewed: bool = False) -> tuple[BreakGlassEntry, ...]:
+    """Break-glass grants by staff of the privacy lead's organisation: unreviewed first
+    (oldest first), then, if asked, the reviewed ones (newest first)."""
+    require(by, Permission.REVIEW_BREAK_GLASS)
+    grants = BreakGlassGrant.objects.select_related("staff__user", "staff__organisation", "person")
+    if by.role != "system":
+        grants = grants.filter(staff__organisation__code=by.organisation)
+    if not include_reviewed:
+        grants = grants.filter(reviewed_at__isnull=True)
+    now = timezone.now()
+    rows = sorted(
+        grants,
+        key=lambda g: (
+            g.reviewed_at is not None,
+            g.started_at.timestamp() * (1 if g.reviewed_at is None else -1),
+        ),
+    )
+    out = tuple(
+        BreakGlassEntry(
+            grant_id=g.pk,
+            staff=g.staff.user.get_username(),
+            staff_role=_role_label(g.staff.role),
+            organisation=g.staff.organisation.name,
+            person_id=g.person.external_id,
+            reason=g.reason,
+            started_at=g.started_at,
+            expires_at=g.expires_at,
+            active=g.expires_at > now,
+            reviewed_at=g.reviewed_at,
+            reviewed_by=g.reviewed_by,
+            outcome=g.review_outcome,
+            note=g.review_note,
+        )
+        for g in rows
+    )
+    record_event(by=by, action="access.break_glass_queue", detail={"shown": len(out)})
+    return out
+
+
+def care_team(person, *, by: Actor) -> tuple[CareTeamMember, ...]:
+    """The person's active care team, for someone who may see the person's record."""
+    decision = decide(by, person)
+    if not decision.allowed:
+        raise PermissionDenied("You do not have access to this person's record.")
+    members = CareTeamMembership.objects.filter(
+        person=person, ended_at__isnull=True
+    ).select_related("organisation", "staff__user")
+    out = tuple(
+        CareTeamMember(
+            membership_id=m.pk,
+            organisation_code=m.organisation.code,
+            organisation=m.organisation.name,
+            staff=m.staff.user.get_username() if m.staff else "",
+            staff_role=_role_label(m.staff.role) if m.staff else "",
+            whole_team=m.staff is None,
+            reason=m.reason,
+            started_at=m.started_at,
+            started_by=m.started_by,
+        )
+        for m in members
+    )
+    record_event(
+        by=by,
+        action="access.care_team_viewed",
+        person_id=str(person.external_id),
+        detail={"members": len(out)},
+    )
+    return out
+
+
+def sharing_choices(person, *, by: Actor) -> SharingChoices:
+    """The person's sharing choices, their secondary-use opt-out and the organisations
+    holding records about them, for the person, their representative or staff who may
+    see the record."""
+    from onestory.people.models import PersonLink
+
+    decision = decide(by, person)
+    if not decision.allowed:
+        raise PermissionDenied("You do not have access to this person's record.")
+    rows = SharingChoice.objects.filter(person=person).select_related("organisation")
+    choices = tuple(
+        ChoiceRow(
+            organisation_code=c.organisation.code if c.organisation else "",
+            organisation=c.organisation.name if c.organisation else "Everyone",
+            category=c.category,
+            decision=c.decision,
+            set_at=c.set_at,
+            set_by=c.set_by,
+            set_by_kind=c.set_by_kind,
+        )
+        for c in sorted(
+            rows, key=lambda c: (c.organisation is not None, c.organisation_id or 0, c.category)
+        )
+    )
+    codes = set(
+        PersonLink.objects.filter(run__is_current=True, person=person).values_list(
+            "record__system__org_code", flat=True
+        )
+    )
+    organisations = tuple(
+        HoldingOrganisation(o.code, o.name, o.kind)
+        for o in Organisation.objects.filter(code__in=codes).order_by("name")
+    )
+    result = SharingChoices(
+        person_id=person.external_id,
+        choices=choices,
+        opted_out_of_secondary_use=SecondaryUseOptOut.objects.filter(person=person).exists(),
+        organisations=organisations,
+    )
+    record_event(
+        by=by,
+        action="access.sharing_choices_viewed",
+        person_id=str(person.external_id),
+        detail={"choices": len(choices)},
+    )
+    return result
+
+
+def people_opted_out():
+    """A subquery of person pks who opted out of secondary use: analytics and evaluation
+    exclude them (`.exclude(pk__in=people_opted_out())`)."""
+    return SecondaryUseOptOut.objects.values("person_id")
+
+
+def denied(by: Actor, person, *, attempted: str, reason: str) -> None:
+    """Record a refused read of the person's record (committed even though the caller then
+    raises), so the person sees refused attempts in their access log."""
+    with transaction.atomic():
+        record_event(
+            by=by,
+            action="record.denied",
+            person_id=str(person.external_id),
+            detail={"attempted": attempted, "reason": reason},
+        )
