@@ -9,7 +9,6 @@ from django.utils import timezone
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.domain.linkage import (
-    DeterministicLinker,
     LinkageRecord,
     Linker,
     carry_forward_people,
@@ -20,11 +19,35 @@ from onestory.sources.models import SourceRecord
 BATCH = 5000
 
 
-def _linkage_records() -> list[LinkageRecord]:
-    rows = SourceRecord.objects.order_by("id").values_list(
-        "id", "nhs_number", "norm_family", "date_of_birth", "norm_postcode"
-    )
+LINKAGE_FIELDS = (
+    "id",
+    "nhs_number",
+    "norm_family",
+    "date_of_birth",
+    "norm_postcode",
+    "norm_given",
+    "given_name",
+    "family_name",
+    "birth_year",
+    "birth_month",
+    "sex",
+    "address",
+    "system__code",
+)
+
+
+def linkage_records(queryset=None) -> list[LinkageRecord]:
+    """The linkage view of source records (all of them by default), in id order."""
+    qs = SourceRecord.objects.all() if queryset is None else queryset
+    rows = qs.order_by("id").values_list(*LINKAGE_FIELDS)
     return [LinkageRecord(*row) for row in rows.iterator(chunk_size=BATCH)]
+
+
+def default_linker() -> Linker:
+    """The engine `onestory link` uses unless told otherwise: Splink on DuckDB."""
+    from onestory.people.engines.splink_linker import SplinkLinker
+
+    return SplinkLinker()
 
 
 def current_run() -> LinkageRun | None:
@@ -38,9 +61,9 @@ def run_linkage(*, by: Actor, linker: Linker | None = None, progress=None) -> Li
     record, plans and budgets built on a Person survive relinking. The previous runs stay
     as they were, for comparison and rollback. `progress(done, total)` is called as links
     are written, when given."""
-    linker = linker or DeterministicLinker()
+    linker = linker or default_linker()
     started = timezone.now()
-    records = _linkage_records()
+    records = linkage_records()
     assignments = linker.cluster(records)
 
     with transaction.atomic():

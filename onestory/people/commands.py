@@ -7,7 +7,23 @@ import json
 def register(sub):
     p = sub.add_parser("link", help="link source records into people (a new person-index run)")
     p.add_argument("--json", action="store_true", help="print the run's figures as JSON")
+    p.add_argument(
+        "--method",
+        choices=("splink", "deterministic"),
+        default="splink",
+        help="linkage engine: Splink on DuckDB (default) or the deterministic NHS-number rule",
+    )
     p.set_defaults(handler=_link)
+
+
+def _linker(method: str):
+    if method == "deterministic":
+        from onestory.people.domain.linkage import DeterministicLinker
+
+        return DeterministicLinker()
+    from onestory.people.engines.splink_linker import SplinkLinker
+
+    return SplinkLinker()
 
 
 def _link(args):
@@ -19,13 +35,15 @@ def _link(args):
 
     by = Actor.system(f"cli:{getpass.getuser()}")
     if args.json:
-        run = run_linkage(by=by)
+        run = run_linkage(by=by, linker=_linker(args.method))
         print(json.dumps({"version": run.version, "method": run.method, **run.stats}))
         return 0
     with Progress(transient=True) as bar:
         task = bar.add_task("Linking", total=None)
         run = run_linkage(
-            by=by, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            by=by,
+            linker=_linker(args.method),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     s = run.stats
     console = Console()

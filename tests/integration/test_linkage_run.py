@@ -5,6 +5,7 @@ import pytest
 from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
 from onestory.people.actions import run_linkage
+from onestory.people.domain.linkage import DeterministicLinker
 from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.sources.models import SourceRecord, SourceSystem
 
@@ -43,7 +44,7 @@ def test_run_linkage_links_across_systems_and_audits():
     asc = record("adult_social_care:C1", "s1")  # no NHS number: joins on demographics
     other = record("housing:H1", "h1", family="Jones")
 
-    run = run_linkage(by=BY)
+    run = run_linkage(by=BY, linker=DeterministicLinker())
 
     assert run.is_current and run.version == 1
     assert person_of(gp, run) == person_of(acute, run) == person_of(asc, run)
@@ -57,11 +58,11 @@ def test_run_linkage_links_across_systems_and_audits():
 def test_run_linkage_second_run_keeps_people_and_supersedes_first():
     a = record("gp:Y1", "g1", nhs="9990000018")
     b = record("acute:R1", "a1", nhs="9990000018")
-    first = run_linkage(by=BY)
+    first = run_linkage(by=BY, linker=DeterministicLinker())
     person = person_of(a, first)
 
     c = record("community:R2", "c1", nhs="9990000018")  # arrives later
-    second = run_linkage(by=BY)
+    second = run_linkage(by=BY, linker=DeterministicLinker())
 
     first.refresh_from_db()
     assert not first.is_current and second.is_current and second.version == 2
@@ -77,11 +78,11 @@ def test_run_linkage_split_keeps_person_on_larger_part():
     a = record("gp:Y1", "g1", nhs="9990000018")
     b = record("acute:R1", "a1", nhs="9990000018")
     c = record("mental_health:R3", "m1", nhs="9990000018")
-    first = run_linkage(by=BY)
+    first = run_linkage(by=BY, linker=DeterministicLinker())
     person = person_of(a, first)
 
     SourceRecord.objects.filter(pk=c.pk).update(nhs_number="9990000026", norm_family="jones")
-    second = run_linkage(by=BY)
+    second = run_linkage(by=BY, linker=DeterministicLinker())
 
     assert person_of(a, second) == person_of(b, second) == person
     assert person_of(c, second) != person

@@ -14,6 +14,12 @@ from datetime import date
 from typing import Protocol
 
 from onestory.people.domain import nhs_number
+from onestory.people.domain.clustering import (
+    RULE_REVIEW_LINK,
+    Constraints,
+    Edge,
+    constrained_clusters,
+)
 
 RULE_NHS_NUMBER = "nhs_number"
 RULE_DEMOGRAPHICS = "family_name+dob+postcode"
@@ -22,13 +28,23 @@ RULE_UNLINKED = "unlinked"
 
 @dataclass(frozen=True)
 class LinkageRecord:
-    """What linkage sees of a source record: normalised fields only."""
+    """What linkage sees of a source record. The first five fields are all the deterministic
+    rule needs; the probabilistic engines use the rest too (names as sent, for double-barrelled
+    surnames and nicknames; partial dates of birth; sex; address; the source system)."""
 
     id: int
     nhs_number: str
     norm_family: str
     date_of_birth: date | None
     norm_postcode: str
+    norm_given: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    birth_year: int | None = None
+    birth_month: int | None = None
+    sex: str = ""
+    address: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,9 +56,15 @@ class Assignment:
 
 
 class Linker(Protocol):
-    method: str
+    """A linkage engine. `cluster` must honour `constraints` (reviewers' decisions) and leave
+    in `uncertain_pairs` the pairs it scored in its uncertain band, for the review queue."""
 
-    def cluster(self, records: Sequence[LinkageRecord]) -> list[Assignment]: ...
+    method: str
+    uncertain_pairs: list[Edge]
+
+    def cluster(
+        self, records: Sequence[LinkageRecord], constraints: Constraints | None = None
+    ) -> list[Assignment]: ...
 
 
 class _UnionFind:
@@ -82,7 +104,12 @@ class DeterministicLinker:
 
     method = "deterministic-v1"
 
-    def cluster(self, records: Sequence[LinkageRecord]) -> list[Assignment]:
+    def __init__(self) -> None:
+        self.uncertain_pairs: list[Edge] = []
+
+    def cluster(
+        self, records: Sequence[LinkageRecord], constraints: Constraints | None = None
+    ) -> list[Assignment]:
         uf = _UnionFind()
         rule: dict[int, str] = {}
         by_nhs: dict[str, list[int]] = defaultdict(list)
@@ -124,6 +151,8 @@ class DeterministicLinker:
             if anchor is not None:
                 rule.setdefault(anchor, RULE_NHS_NUMBER)
 
+        if constraints:
+            return self._with_constraints(records, uf, rule, constraints)
         clusters: dict[int, int] = {}
         out = []
         for r in records:
@@ -133,6 +162,48 @@ class DeterministicLinker:
             out.append(
                 Assignment(r.id, cluster, rule.get(r.id, RULE_UNLINKED), 1.0 if linked else None)
             )
+        return out
+
+    @staticmethod
+    def _with_constraints(
+        records: Sequence[LinkageRecord],
+        uf: "_UnionFind",
+        rule: dict[int, str],
+        constraints: Constraints,
+    ) -> list[Assignment]:
+        """Re-cluster the rule's links as edges under reviewers' decisions: must-link pairs
+        join, cannot-link pairs never share a person."""
+        ids = [r.id for r in records]
+        by_root: dict[int, list[int]] = defaultdict(list)
+        for i in ids:
+            by_root[uf.find(i)].append(i)
+        edges = [
+            Edge(group[0], other, 1.0, rule.get(other, RULE_NHS_NUMBER))
+            for group in by_root.values()
+            for other in group[1:]
+        ]
+        keys = {
+            r.id: nhs_number.normalise(r.nhs_number)
+            for r in records
+            if nhs_number.is_valid(r.nhs_number)
+        }
+        result = constrained_clusters(ids, edges, keys=keys, constraints=constraints)
+        size: dict[int, int] = defaultdict(int)
+        for root in result.root.values():
+            size[root] += 1
+        clusters: dict[int, int] = {}
+        out = []
+        for r in records:
+            root = result.root[r.id]
+            cluster = clusters.setdefault(root, len(clusters))
+            if size[root] < 2:
+                out.append(Assignment(r.id, cluster, RULE_UNLINKED, None))
+                continue
+            edge = result.best_edge.get(r.id)
+            by = rule.get(r.id) or (edge.rule if edge else RULE_REVIEW_LINK)
+            if edge is not None and edge.rule == RULE_REVIEW_LINK and r.id not in rule:
+                by = RULE_REVIEW_LINK
+            out.append(Assignment(r.id, cluster, by, 1.0))
         return out
 
 
