@@ -1,13 +1,22 @@
 """Pages of the integrated record. Views stay thin: they parse the request, call the audited
 queries in `onestory.record.queries` and render; access rules live in the policy."""
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
-from onestory.access.policy import actor_for_user
+from onestory.access import actions as access_actions
+from onestory.access import page_lookups
+from onestory.access import queries as access_queries
+from onestory.access.domain.roles import Permission
+from onestory.access.policy import actor_for_user, has_permission
 from onestory.record import queries
 from onestory.record.domain.search import SearchQueryError, parse_search
 
@@ -19,6 +28,12 @@ SEARCH_FIELDS = ("name", "dob", "nhs_number", "postcode")
 def search(request):
     """The search form; results when any criterion was given."""
     by = actor_for_user(request.user, "page")
+    if not has_permission(by, Permission.SEARCH_PEOPLE):
+        # Roles without record access (administrator, privacy lead) land on their own page.
+        if has_permission(by, Permission.ASSIGN_ROLES):
+            return redirect("staff-list")
+        if has_permission(by, Permission.REVIEW_BREAK_GLASS):
+            return redirect("break-glass-queue")
     values = {f: request.GET.get(f, "").strip() for f in SEARCH_FIELDS}
     context = {"values": values, "errors": {}, "results": None}
     if any(values.values()):
@@ -82,12 +97,109 @@ def _page_window(page: int, pages: int, width: int = 2) -> list[int]:
 @login_required
 @require_GET
 def person(request, person_id):
-    """The person's record summary and the first page of their timeline."""
+    """The person's record summary, care team and the first page of their timeline; or,
+    without access, a page (403) that shows nothing about them and offers to join the care
+    team or break glass."""
     by = actor_for_user(request.user, "page")
-    record = queries.get_person_record(person_id, by=by)
+    try:
+        record = queries.get_person_record(person_id, by=by)
+    except PermissionDenied:
+        return _no_access(request, by, person_id)
     timeline = queries.get_timeline(person_id, by=by, **_timeline_args(request))
-    context = {"record": record, **_timeline_context(request, timeline)}
+    who = page_lookups.person_by_external_id(person_id)
+    decision = queries.access_decision(person_id, by=by)
+    context = {
+        "record": record,
+        "access": decision,
+        "break_glass_expires": (
+            page_lookups.break_glass_expiry(who, by=by) if decision.basis == "break_glass" else None
+        ),
+        "care_team": access_queries.care_team(who, by=by),
+        "my_username": request.user.get_username(),
+        "my_organisation": by.organisation,
+        "joined": request.GET.get("joined") == "1",
+        **_timeline_context(request, timeline),
+    }
     return render(request, "record/person.html", context)
+
+
+def _no_access(request, by, person_id, *, errors=None, values=None, status=403):
+    """The page shown instead of a record the actor may not see: no name, no identifiers,
+    nothing that depends on who the person is beyond the id already in the address."""
+    hours = settings.ONESTORY_BREAK_GLASS_HOURS
+    context = {
+        "person_id": person_id,
+        "can_join": has_permission(by, Permission.JOIN_CARE_TEAM),
+        "can_join_whole_team": has_permission(by, Permission.JOIN_CARE_TEAM),
+        "can_break_glass": has_permission(by, Permission.BREAK_GLASS),
+        "break_glass_hours": hours,
+        "break_glass_until": timezone.localtime() + timedelta(hours=hours),
+        "errors": errors or {},
+        "values": values or {},
+    }
+    return render(request, "record/no_access.html", context, status=status)
+
+
+@login_required
+@require_POST
+def join_care_team(request, person_id):
+    """Join the person's care team (yourself, or your organisation's whole team) for a
+    stated reason, then open the record."""
+    by = actor_for_user(request.user, "page")
+    who = page_lookups.person_by_external_id(person_id)
+    reason = request.POST.get("reason", "").strip()
+    whole_team = request.POST.get("whole_team") == "yes"
+    values = {"join_reason": reason, "whole_team": whole_team}
+    if not reason:
+        errors = {"join_reason": "Enter why you are joining the care team"}
+        return _no_access(request, by, person_id, errors=errors, values=values, status=400)
+    staff = getattr(request.user, "staff", None)
+    if staff is None:
+        raise PermissionDenied("Only members of staff join care teams.")
+    try:
+        access_actions.join_care_team(
+            person=who, staff=staff, reason=reason, whole_team=whole_team, by=by
+        )
+    except ValueError as exc:
+        return _no_access(
+            request, by, person_id, errors={"join_reason": str(exc)}, values=values, status=400
+        )
+    except PermissionDenied as exc:
+        return _no_access(request, by, person_id, errors={"join_reason": str(exc)}, values=values)
+    return redirect(reverse("person", args=[person_id]) + "?joined=1")
+
+
+@login_required
+@require_POST
+def break_glass(request, person_id):
+    """Emergency, time-limited access for a stated reason, then open the record."""
+    by = actor_for_user(request.user, "page")
+    who = page_lookups.person_by_external_id(person_id)
+    reason = request.POST.get("reason", "").strip()
+    values = {"break_glass_reason": reason}
+    staff = getattr(request.user, "staff", None)
+    if staff is None:
+        raise PermissionDenied("Only members of staff may break glass.")
+    try:
+        access_actions.break_glass(person=who, staff=staff, reason=reason, by=by)
+    except ValueError as exc:
+        errors = {"break_glass_reason": str(exc)}
+        return _no_access(request, by, person_id, errors=errors, values=values, status=400)
+    except PermissionDenied as exc:
+        errors = {"break_glass_reason": str(exc)}
+        return _no_access(request, by, person_id, errors=errors, values=values)
+    return redirect("person", person_id)
+
+
+@login_required
+@require_POST
+def leave_care_team(request, membership_id: int):
+    """End your own (or your organisation's) care-team membership."""
+    by = actor_for_user(request.user, "page")
+    membership = page_lookups.own_membership(membership_id, by=by)
+    person_id = membership.person.external_id
+    access_actions.leave_care_team(membership=membership, by=by)
+    return redirect("person", person_id)
 
 
 @login_required
