@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "onestory.sources",
     "onestory.people",
     "onestory.record",
+    "onestory.portal",
 ]
 
 MIDDLEWARE = [

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("onestory.access.urls")),
     path("", include("onestory.record.urls")),
     path("", include("onestory.sources.urls")),
+    path("", include("onestory.portal.urls")),
     path("api/", api.urls),
 ]

@@ -1,0 +1,244 @@
+"""The person's own pages: sign in, their record, who can see it, who has looked at it.
+
+Views stay thin: the person (or their chosen representative) acts under the audited actor
+`actor_for_user` gives their person account, and every read and change goes through the
+same queries and actions staff use, so the access policy decides here too."""
+
+import secrets
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from onestory.access import actions, page_lookups
+from onestory.access import queries as access_queries
+from onestory.access.policy import actor_for_user
+from onestory.audit.domain.actor import Actor
+from onestory.people.domain.nhs_number import is_valid, normalise
+from onestory.portal import queries
+from onestory.record import queries as record_queries
+from onestory.record.domain.labels import category_label
+from onestory.record.domain.search import parse_date_of_birth
+
+# The sensitive categories a person may refuse for everyone, in plain words.
+SENSITIVE = (
+    (
+        "mental_health",
+        "Mental health",
+        "Mental health services you have used and what they recorded.",
+    ),
+    ("sexual_health", "Sexual health", "Sexual health clinics and what they recorded."),
+    (
+        "safeguarding",
+        "Safeguarding",
+        "Concerns raised to keep you or a child safe, and child protection plans.",
+    ),
+)
+# Organisation kinds whose staff see a person only when the person said yes.
+NEEDS_ALLOW = {"voluntary"}
+KIND_LABELS = {
+    "gp_practice": "GP practice",
+    "acute_trust": "Hospital",
+    "mental_health_trust": "Mental health service",
+    "community_provider": "Community health service",
+    "adult_social_care": "Council adult social care",
+    "childrens_services": "Council children's services",
+    "housing": "Housing",
+    "voluntary": "Voluntary organisation",
+    "shared_lives": "Shared Lives scheme",
+    "commissioner": "Commissioner",
+}
+
+
+def _demo_enabled() -> bool:
+    return settings.ENV == "demo"
+
+
+def person_required(view):
+    """Only a signed-in person account (the person or their representative); anyone else
+    is sent to the portal's sign-in page."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(reverse("portal-login") + "?next=" + request.path)
+        try:
+            person = page_lookups.person_for_account(request.user)
+        except PermissionDenied:
+            return redirect("portal-login")
+        by = actor_for_user(request.user, "page")
+        return view(request, person, by, *args, **kwargs)
+
+    return wrapped
+
+
+def _portal(request) -> dict:
+    account = getattr(request.user, "person_account", None)
+    if account is None:
+        return {}
+    return {
+        "portal": {
+            "acting_as": account.acting_as,
+            "representative_name": account.representative_name,
+            "demo": request.user.get_username().startswith("demo-"),
+        }
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    """Username and password of a person account; in the demo only, also NHS number and
+    date of birth of any synthetic person."""
+    context = {"demo": _demo_enabled(), "errors": {}, "values": {}}
+    if request.method == "GET":
+        return render(request, "portal/login.html", context)
+    if request.POST.get("method") == "demo":
+        return _demo_sign_in(request, context)
+    username = request.POST.get("username", "").strip()
+    password = request.POST.get("password", "")
+    context["values"] = {"username": username}
+    user = authenticate(request, username=username, password=password) if username else None
+    if user is None or getattr(user, "person_account", None) is None:
+        # Staff accounts sign in on the staff page: say nothing about which part was wrong.
+        context["errors"] = {
+            "username": "Your username or password is not right. Check them and try again."
+        }
+        return render(request, "portal/login.html", context, status=400)
+    login(request, user)
+    return redirect(_next_url(request))
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if target.startswith("/me/") else reverse("portal-home")
+
+
+def _demo_sign_in(request, context):
+    if not _demo_enabled():
+        raise PermissionDenied("Signing in with an NHS number and date of birth is demo-only.")
+    nhs = normalise(request.POST.get("nhs_number", ""))
+    dob_text = request.POST.get("dob", "").strip()
+    context["values"] = {"nhs_number": request.POST.get("nhs_number", ""), "dob": dob_text}
+    errors = {}
+    if not is_valid(nhs):
+        errors["nhs_number"] = "Enter a 10-digit NHS number, like 999 123 4561"
+    try:
+        dob = parse_date_of_birth(dob_text)
+    except ValueError as exc:
+        errors["dob"] = str(exc)
+    if errors:
+        context["errors"] = errors
+        return render(request, "portal/login.html", context, status=400)
+    person = queries.find_person_for_demo(nhs, dob)
+    if person is None:
+        context["errors"] = {
+            "nhs_number": "No one in the demo has that NHS number and date of birth together"
+        }
+        return render(request, "portal/login.html", context, status=400)
+    user = queries.demo_user(person)
+    if user is None:
+        account = actions.create_person_account(
+            person=person,
+            username=queries.demo_username(person),
+            # Never typed: the demo signs in by NHS number and date of birth instead.
+            password=secrets.token_urlsafe(24),
+            by=Actor.system("demo-sign-in", channel="page"),
+        )
+        user = account.user
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    return redirect("portal-home")
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    return redirect("portal-login")
+
+
+@person_required
+def my_record(request, person, by):
+    """The person's whole record: every category, every service."""
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    record = record_queries.get_person_record(person.external_id, by=by)
+    timeline = record_queries.get_timeline(person.external_id, by=by, page=page)
+    return render(
+        request, "portal/record.html", {"record": record, "timeline": timeline, **_portal(request)}
+    )
+
+
+def _sharing_rows(choices) -> dict:
+    organisations = []
+    for o in choices.organisations:
+        decision = choices.decision_for(o.code, "")
+        needs_allow = o.kind in NEEDS_ALLOW
+        organisations.append(
+            {
+                "code": o.code,
+                "name": o.name,
+                "kind_label": KIND_LABELS.get(o.kind, o.kind),
+                "needs_allow": needs_allow,
+                "decision": decision,
+                "shared": decision == "allow" or (decision == "" and not needs_allow),
+            }
+        )
+    categories = []
+    for code, label, hint in SENSITIVE:
+        decision = choices.decision_for("", code)
+        categories.append(
+            {
+                "code": code,
+                "label": label or category_label(code),
+                "hint": hint,
+                "decision": decision,
+                "shared": decision != "refuse",
+            }
+        )
+    return {
+        "organisations": organisations,
+        "categories": categories,
+        "opted_out": choices.opted_out_of_secondary_use,
+    }
+
+
+@person_required
+@require_http_methods(["GET", "POST"])
+def sharing(request, person, by):
+    """Sharing per organisation that holds records, per sensitive category, and the
+    secondary-use opt-out. Saving records only what changed, each through its action."""
+    rows = _sharing_rows(access_queries.sharing_choices(person, by=by))
+    if request.method == "POST":
+        for o in rows["organisations"]:
+            wanted = request.POST.get(f"org:{o['code']}")
+            if wanted in ("allow", "refuse") and (wanted == "allow") != o["shared"]:
+                actions.set_sharing_choice(
+                    person=person,
+                    organisation=page_lookups.holding_organisation(o["code"]),
+                    decision=wanted,
+                    by=by,
+                )
+        for c in rows["categories"]:
+            wanted = request.POST.get(f"cat:{c['code']}")
+            if wanted in ("allow", "refuse") and (wanted == "allow") != c["shared"]:
+                actions.set_sharing_choice(
+                    person=person, category=c["code"], decision=wanted, by=by
+                )
+        wanted = request.POST.get("secondary_use")
+        if wanted in ("allow", "opt_out") and (wanted == "opt_out") != rows["opted_out"]:
+            actions.set_secondary_use_opt_out(person=person, opted_out=wanted == "opt_out", by=by)
+        return redirect(reverse("portal-sharing") + "?saved=1")
+    context = {"choices": rows, "saved": request.GET.get("saved") == "1", **_portal(request)}
+    return render(request, "portal/sharing.html", context)
+
+
+@person_required
+def access_log(request, person, by):
+    """Everyone who has looked at, or tried to look at, the person's record."""
+    entries = access_queries.access_log_for_person(person, by=by)
+    return render(request, "portal/access_log.html", {"entries": entries, **_portal(request)})
