@@ -43,7 +43,7 @@ demo: install  ## a synthetic borough in the embedded database, served on http:/
 	ONESTORY_ENV=demo $(RUN) onestory serve --host 127.0.0.1 --port 8000
 
 .PHONY: test
-test: install lint  ## everything CI runs: lint, migrations check, unit, integration, browser (SQLite, then PostgreSQL if TEST_DATABASE_URL is set)
+test: install lint  ## everything CI runs: lint, migrations check, unit, integration (schemathesis on the API included), browser (SQLite, then PostgreSQL if TEST_DATABASE_URL is set)
 	ONESTORY_ENV=test $(RUN) python -m django makemigrations --check --dry-run --settings=onestory.settings
 	$(call pytest,tests/unit tests/integration tests/browser)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -51,13 +51,16 @@ test: install lint  ## everything CI runs: lint, migrations check, unit, integra
 	  export DATABASE_URL="$$TEST_DATABASE_URL"; $(call pytest,tests/integration tests/browser); \
 	fi
 
-.PHONY: test-unit test-integration test-browser
+.PHONY: test-unit test-integration test-browser test-api
 test-unit: ## pure domain rules, no database
 	$(call pytest,tests/unit)
 test-integration: ## Django client against a real database
 	$(call pytest,tests/integration)
 test-browser: ## Playwright driving Debian's Chromium
 	$(call pytest,tests/browser)
+# schemathesis is part of tests/integration (so `make test` runs it); this runs it alone.
+test-api: ## schemathesis against /api/openapi.json: no 5xx, no auth bypass
+	$(call pytest,tests/integration/test_schemathesis.py)
 
 .PHONY: lint
 lint:  ## ruff lint + format check, mypy on the pure domain packages
