@@ -85,7 +85,8 @@ def prepare_rows(records: Sequence[LinkageRecord]) -> dict[str, list]:
         cols["birth_ym"].append(f"{year:04d}-{month:02d}" if year and month else None)
         cols["birth_year"].append(year)
         cols["sex"].append(normalise_sex(r.sex) or None)
-        cols["postcode"].append(levels.unit or None)
+        # a postcode that is not a UK one (FEBRL's are Australian) still compares whole
+        cols["postcode"].append(levels.unit or r.norm_postcode or None)
         cols["pc_sector"].append(levels.sector or None)
         cols["pc_district"].append(levels.district or None)
         cols["address_tokens"].append(sorted(set(tokens)) or None)
@@ -214,6 +215,12 @@ BLOCKING_RULES = (
     'l."family" = r."family" AND l."postcode" = r."postcode"',
     'l."given" = r."family" AND l."family" = r."given" AND l."birth_year" = r."birth_year"',
     'l."family" = r."family" AND l."birth_ym" = r."birth_ym" AND l."pc_district" = r."pc_district"',
+    # noisier extracts: names exact but date of birth and address both wrong, or a typo in
+    # the family name with a correct date of birth and postcode
+    'l."given" = r."given" AND l."family" = r."family"',
+    'l."given" = r."given" AND l."postcode" = r."postcode"',
+    'l."dob" = r."dob" AND substr(l."family", 1, 1) = substr(r."family", 1, 1)',
+    'l."postcode" = r."postcode" AND l."birth_year" = r."birth_year"',
 )
 
 
@@ -240,8 +247,8 @@ class ScoredPair:
 
 class SplinkLinker:
     """Splink on DuckDB (embedded). `link_threshold` joins pairs; the band between
-    `review_threshold` and it is left in `uncertain_pairs`; `match_weights` holds every
-    scored pair's match weight from the last run (for evaluation charts)."""
+    `review_threshold` and it is left in `uncertain_pairs`. With `keep_scores`, `scores`
+    holds every blocked pair's (id, id, match weight) from the last run, for evaluation."""
 
     method = "splink-v1"
 
@@ -252,13 +259,15 @@ class SplinkLinker:
         review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
         seed: int = 42,
         u_max_pairs: float = 2e6,
+        keep_scores: bool = False,
     ) -> None:
         self.link_threshold = link_threshold
         self.review_threshold = review_threshold
         self.seed = seed
         self.u_max_pairs = u_max_pairs
         self.uncertain_pairs: list[Edge] = []
-        self.match_weights: list[float] = []
+        self.keep_scores = keep_scores
+        self.scores: list[tuple[int, int, float]] = []
         self.model: dict | None = None
 
     def _db_api(self):
@@ -285,7 +294,9 @@ class SplinkLinker:
             block_on("dob"), estimate_without_term_frequencies=True
         )
         linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("family", "given"), estimate_without_term_frequencies=True
+            block_on("family", "given"),
+            estimate_without_term_frequencies=True,
+            populate_probability_two_random_records_match_from_trained_values=True,
         )
         return linker
 
@@ -298,7 +309,8 @@ class SplinkLinker:
         linker = self.train(db_api, table)
         predictions = linker.inference.predict()
         rel = predictions.as_duckdbpyrelation()
-        self.match_weights = [w for (w,) in rel.select("match_weight").fetchall()]
+        if self.keep_scores:
+            self.scores = rel.select("unique_id_l, unique_id_r, match_weight").fetchall()
         self.model = linker.misc.save_model_to_json()
         rows = rel.filter(f"match_probability >= {self.review_threshold}").select(
             "unique_id_l, unique_id_r, match_weight, match_probability"
