@@ -111,6 +111,16 @@ class DemoLogin:
 
 
 @dataclass(frozen=True)
+class PersonLogin:
+    """A person-portal sign-in for one of the example people (demo only)."""
+
+    username: str
+    password: str
+    name: str
+    acting_as: str
+
+
+@dataclass(frozen=True)
 class ExamplePerson:
     person_id: int
     name: str
@@ -336,6 +346,67 @@ def example_people(*, by, count: int = 3, min_systems: int = 4) -> list[ExampleP
     return people
 
 
+# Demo logins that join the example people's care teams, with the reason each gives. The
+# voluntary worker also needs the person's explicit allow, which the first example person
+# gives; the data-quality officer joins for a linkage query about the first person only.
+DEMO_CARE_TEAM_REASONS = {
+    "gp.demo": "Named GP for the multidisciplinary care review",
+    "nurse.demo": "District nursing visits",
+    "socialworker.demo": "Allocated social worker",
+    "carecoordinator.demo": "Care coordinator for the integrated care plan",
+    "mentalhealth.demo": "Care coordinator in the community mental health team",
+    "housing.demo": "Tenancy sustainment support",
+    "voluntary.demo": "Social prescribing link worker",
+}
+
+
+def create_demo_relationships(
+    people: list["ExamplePerson"], *, by, password: str = DEMO_PASSWORD
+) -> list[PersonLogin]:
+    """Put the example people in the care teams of the demo staff logins (each with a
+    reason), have the first of them allow sharing with the voluntary organisation and give
+    the data-quality officer a linkage query about them, and give each example person a
+    person-portal login. Other people are reached through the source data: the GP login's
+    practice registrations, the social worker's open episodes and so on. Demo and tests
+    only; safe to repeat."""
+    _require_demo_environment()
+    from onestory.access.actions import (
+        create_person_account,
+        join_care_team,
+        set_sharing_choice,
+    )
+    from onestory.access.models import StaffMember
+    from onestory.people.models import Person
+
+    staff = {
+        s.user.username: s
+        for s in StaffMember.objects.select_related("user", "organisation").filter(
+            user__username__in=[u for u, _, _, _ in DEMO_STAFF]
+        )
+    }
+    persons = Person.objects.in_bulk([p.person_id for p in people])
+    logins = []
+    for i, example in enumerate(people, start=1):
+        person = persons[example.person_id]
+        members = dict(DEMO_CARE_TEAM_REASONS)
+        if i == 1:
+            members["dq.demo"] = "Linkage query: two records that may be the same person"
+            voluntary = staff.get("voluntary.demo")
+            if voluntary is not None:
+                set_sharing_choice(
+                    person=person, organisation=voluntary.organisation, decision="allow", by=by
+                )
+        for username, reason in members.items():
+            if username in staff:
+                join_care_team(person=person, staff=staff[username], reason=reason, by=by)
+        username = f"portal{i}.demo"
+        create_person_account(
+            person=person, username=username, password=password, acting_as="self", by=by
+        )
+        logins.append(PersonLogin(username, password, example.name, "self"))
+    return logins
+
+
 def _print_logins(logins: list[DemoLogin]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -351,6 +422,20 @@ def _print_logins(logins: list[DemoLogin]) -> None:
     table.add_column("organisation")
     for login in logins:
         table.add_row(login.username, login.password, login.role, login.organisation)
+    Console().print(table)
+
+
+def _print_person_logins(logins: list[PersonLogin]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    if not logins:
+        return
+    table = Table(title="Person portal sign-ins at /me/login/ (demo only)")
+    for column in ("username", "password", "their record"):
+        table.add_column(column, no_wrap=True)
+    for login in logins:
+        table.add_row(login.username, login.password, login.name)
     Console().print(table)
 
 
@@ -394,7 +479,9 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     linked = step("link", lambda: link_borough(by=actor))
     logins = step("logins", lambda: create_demo_logins(by=actor))
     examples = example_people(by=actor)
+    person_logins = create_demo_relationships(examples, by=actor)
     return {
+        "person_logins": person_logins,
         "generated": generated,
         "imported": imported,
         "linked": linked,
@@ -423,6 +510,7 @@ def _demo(args) -> int:
         )
     _print_logins(result["logins"])
     _print_examples(result["examples"])
+    _print_person_logins(result["person_logins"])
     from django.db import connection
 
     db = connection.settings_dict

@@ -97,9 +97,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+_VALIDATION = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": f"{_VALIDATION}.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": f"{_VALIDATION}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.NumericPasswordValidator"},
+    {"NAME": f"{_VALIDATION}.UserAttributeSimilarityValidator"},
 ]
+# Username and password, with lockout after repeated failures (onestory.access.auth).
+AUTHENTICATION_BACKENDS = ["onestory.access.auth.LockoutBackend"]
 # Break-glass access lasts this many hours before it must be asked for again.
 ONESTORY_BREAK_GLASS_HOURS = int(os.environ.get("ONESTORY_BREAK_GLASS_HOURS", "4"))
 
@@ -118,10 +124,22 @@ STATICFILES_DIRS = [BASE_DIR / "onestory" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = ENV != "production"
 
+# Sessions end after 30 minutes without a request (each request renews the cookie) and
+# when the browser closes.
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
+# Cookies only over HTTPS in production; the demo and tests run over plain HTTP locally.
 SESSION_COOKIE_SECURE = ENV == "production"
 CSRF_COOKIE_SECURE = ENV == "production"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if ENV == "production":
+    SECURE_HSTS_SECONDS = int(os.environ.get("ONESTORY_HSTS_SECONDS", "31536000"))
+    SECURE_REFERRER_POLICY = "same-origin"
 
 # Identifiable fields never reach the logs: only ids and counts are logged anywhere.
 LOGGING = {

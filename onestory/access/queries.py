@@ -35,7 +35,6 @@ ACTION_LABELS = {
     "access.secondary_use_opt_out": "Changed your secondary-use opt-out",
     "access.create_person_account": "Set up a sign-in to your record",
     "access.log_viewed": "Looked at who has seen your record",
-    "access.care_team_viewed": "Looked at your care team",
     "access.sharing_choices_viewed": "Looked at your sharing choices",
     "demo.example_person": "Listed you as a demo example",
 }
@@ -198,7 +197,8 @@ def break_glass_queue(*, by: Actor, include_reviewed: bool = False) -> tuple[Bre
 
 
 def care_team(person, *, by: Actor) -> tuple[CareTeamMember, ...]:
-    """The person's active care team, for someone who may see the person's record."""
+    """The person's active care team, for someone who may see the person's record. Not
+    audited on its own: it is shown with the record, whose read is audited."""
     decision = decide(by, person)
     if not decision.allowed:
         raise PermissionDenied("You do not have access to this person's record.")
@@ -218,12 +218,6 @@ def care_team(person, *, by: Actor) -> tuple[CareTeamMember, ...]:
             started_by=m.started_by,
         )
         for m in members
-    )
-    record_event(
-        by=by,
-        action="access.care_team_viewed",
-        person_id=str(person.external_id),
-        detail={"members": len(out)},
     )
     return out
 

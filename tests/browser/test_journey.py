@@ -89,6 +89,22 @@ def choose_person(out: Path) -> Chosen:
     )
 
 
+def join_gp_to_care_team(chosen: Chosen) -> None:
+    """The GP login joins the chosen person's care team (a legitimate relationship), as a
+    GP taking over their care would; the demo does the same for its example people."""
+    from onestory.access.actions import join_care_team
+    from onestory.access.models import StaffMember
+    from onestory.people.models import Person
+
+    staff = StaffMember.objects.get(user__username="gp.demo")
+    join_care_team(
+        person=Person.objects.get(external_id=chosen.external_id),
+        staff=staff,
+        reason="Taking over as named GP",
+        by=demo_actor(),
+    )
+
+
 @pytest.fixture
 def borough(tmp_path_factory):
     """A small borough, imported and linked, with the demo logins."""
@@ -105,6 +121,7 @@ def test_journey_sign_in_search_open_record_shows_four_systems(
     borough, live_server, page, tmp_path
 ):
     chosen = choose_person(borough)
+    join_gp_to_care_team(chosen)
 
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", "gp.demo")
