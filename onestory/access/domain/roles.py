@@ -36,6 +36,8 @@ class Permission(StrEnum):
     # A person (or their representative) on their own record.
     VIEW_OWN_RECORD = "view_own_record"
     SET_SHARING_CHOICES = "set_sharing_choices"
+    # Decide uncertain linkage pairs, merge and unmerge people (identity, issue 4).
+    REVIEW_LINKAGE = "review_linkage"
 
 
 class Role:
@@ -149,7 +151,11 @@ class DataQualityOfficer(Role):
     legitimate relationship (joining the care team for the query, with a reason)."""
 
     code, label = "data_quality_officer", "Data-quality officer"
-    permissions = _DIRECT_CARE | {Permission.VIEW_IMPORT_PROBLEMS, Permission.RUN_IMPORTS}
+    permissions = _DIRECT_CARE | {
+        Permission.VIEW_IMPORT_PROBLEMS,
+        Permission.RUN_IMPORTS,
+        Permission.REVIEW_LINKAGE,
+    }
     categories = frozenset({DEMOGRAPHICS})
 
 
