@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("onestory.record.urls")),
     path("", include("onestory.sources.urls")),
     path("", include("onestory.portal.urls")),
+    path("identity/", include("onestory.people.urls")),
     path("api/", api.urls),
 ]

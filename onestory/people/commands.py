@@ -134,4 +134,8 @@ def _link(args):
     )
     for rule, n in sorted(s["by_rule"].items()):
         console.print(f"  {rule:<28} {n:>9,}")
+    if s.get("review_pairs"):
+        console.print(
+            f"{s['review_pairs']:,} uncertain pairs wait for review at /identity/review/."
+        )
     return 0

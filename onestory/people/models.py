@@ -59,3 +59,54 @@ class PersonLink(models.Model):
             models.UniqueConstraint(fields=["run", "record"], name="one_person_per_record_per_run")
         ]
         indexes = [models.Index(fields=["run", "person"])]
+
+
+class ReviewPair(models.Model):
+    """A pair of records one run scored in its uncertain band and left apart, for a
+    data-quality officer to decide. `record_a` is always the lower id."""
+
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="review_pairs")
+    record_a = models.ForeignKey("sources.SourceRecord", on_delete=models.PROTECT, related_name="+")
+    record_b = models.ForeignKey("sources.SourceRecord", on_delete=models.PROTECT, related_name="+")
+    match_probability = models.FloatField()
+
+    class Meta:
+        ordering = ["-match_probability", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "record_a", "record_b"], name="one_review_pair_per_run"
+            ),
+            models.CheckConstraint(
+                condition=Q(record_a__lt=models.F("record_b")), name="review_pair_ordered"
+            ),
+        ]
+
+
+class LinkDecision(models.Model):
+    """A decision that two source records are (link) or are not (no_link) the same person.
+
+    Append-only: the latest decision on a pair is the constraint every later run applies,
+    whatever the engine; earlier ones stay as history. A reviewer's decision on a queued
+    pair, a merge and an unmerge all write these, so one history shows who did what."""
+
+    LINK = "link"
+    NO_LINK = "no_link"
+    DECISIONS = [(LINK, "Same person"), (NO_LINK, "Not the same person")]
+
+    record_a = models.ForeignKey("sources.SourceRecord", on_delete=models.PROTECT, related_name="+")
+    record_b = models.ForeignKey("sources.SourceRecord", on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=10, choices=DECISIONS)
+    via = models.CharField(max_length=20, default="review")  # review, merge, unmerge
+    reason = models.CharField(max_length=500, blank=True)
+    decided_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.CharField(max_length=150)
+    decided_by_id = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["record_a", "record_b", "-decided_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(record_a__lt=models.F("record_b")), name="decision_pair_ordered"
+            ),
+        ]

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from onestory.people import views
+
+urlpatterns = [
+    path("review/", views.review_queue, name="identity-review"),
+    path("review/<int:pair_id>/", views.review_pair, name="identity-review-pair"),
+]

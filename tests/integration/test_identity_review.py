@@ -1,0 +1,139 @@
+"""The linkage review queue: uncertain pairs stored per run, the data-quality officer's page,
+audited decisions that every later run applies as fixed constraints."""
+
+import pytest
+from django.urls import reverse
+
+from onestory.audit.domain.actor import Actor
+from onestory.audit.models import AuditEvent
+from onestory.people.actions import current_constraints, decide_pair, run_linkage
+from onestory.people.domain.clustering import Edge
+from onestory.people.domain.linkage import DeterministicLinker
+from onestory.people.models import LinkDecision, PersonLink, ReviewPair
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+SYSTEM = Actor.system("test")
+
+
+class QueueingLinker(DeterministicLinker):
+    """The deterministic rule, plus one pair it is unsure of (as Splink would report)."""
+
+    def __init__(self, pair):
+        super().__init__()
+        self.pair = pair
+
+    def cluster(self, records, constraints=None):
+        out = super().cluster(records, constraints)
+        cluster = {a.record_id: a.cluster for a in out}
+        a, b = self.pair
+        self.uncertain_pairs = [Edge(a, b, 0.8, "splink")] if cluster[a] != cluster[b] else []
+        return out
+
+
+@pytest.fixture
+def pair():
+    gp = f.source_record(f.source_system("gp"), given_name="Margaret", family_name="Hall")
+    housing = f.source_record(
+        f.source_system("housing"), given_name="Peggy", family_name="Hall-Gill", sex=""
+    )
+    return gp, housing
+
+
+@pytest.fixture
+def officer(client):
+    user = f.user("dq.officer", role="data_quality_officer")
+    client.force_login(user)
+    return client
+
+
+def person_of(record, run):
+    return PersonLink.objects.get(run=run, record=record).person_id
+
+
+def test_run_stores_uncertain_pairs_for_review(pair):
+    gp, housing = pair
+    run = run_linkage(by=SYSTEM, linker=QueueingLinker((gp.pk, housing.pk)))
+    queued = ReviewPair.objects.get(run=run)
+    assert (queued.record_a_id, queued.record_b_id) == (gp.pk, housing.pk)
+    assert run.stats["review_pairs"] == 1
+
+
+def test_review_page_shows_both_records_and_field_agreement(officer, pair):
+    gp, housing = pair
+    run_linkage(by=SYSTEM, linker=QueueingLinker((gp.pk, housing.pk)))
+    queued = ReviewPair.objects.get()
+
+    listing = officer.get(reverse("identity-review")).content.decode()
+    assert listing.count('data-testid="review-pair"') == 1
+    page = officer.get(reverse("identity-review-pair", args=[queued.pk])).content.decode()
+
+    assert "Margaret" in page and "Peggy" in page
+    assert "Listed as variants of one name." in page
+    assert "Shares part of a double-barrelled name." in page
+    assert 'data-outcome="agree"' in page  # date of birth and postcode agree
+    viewed = AuditEvent.objects.get(action="people.view_review_pair")
+    assert viewed.detail["records"] == [gp.pk, housing.pk]
+    assert "Margaret" not in str(viewed.detail)
+
+
+def test_link_decision_is_audited_and_applied_by_every_later_run(officer, pair):
+    gp, housing = pair
+    first = run_linkage(by=SYSTEM, linker=QueueingLinker((gp.pk, housing.pk)))
+    assert person_of(gp, first) != person_of(housing, first)
+    queued = ReviewPair.objects.get()
+
+    response = officer.post(
+        reverse("identity-review-pair", args=[queued.pk]),
+        {"decision": "link", "reason": "Same person: housing uses her nickname"},
+    )
+
+    assert response.status_code == 302
+    decision = LinkDecision.objects.get()
+    assert decision.decided_by == "dq.officer" and decision.decision == "link"
+    assert AuditEvent.objects.filter(action="people.decide_pair").count() == 1
+    # decided pairs leave the queue
+    assert (
+        'data-testid="review-pair"' not in officer.get(reverse("identity-review")).content.decode()
+    )
+    for linker in (QueueingLinker((gp.pk, housing.pk)), DeterministicLinker()):
+        run = run_linkage(by=SYSTEM, linker=linker)
+        assert person_of(gp, run) == person_of(housing, run)
+        assert PersonLink.objects.get(run=run, record=housing).rule == "review:link"
+        assert not ReviewPair.objects.filter(run=run).exists()
+
+
+def test_no_link_decision_keeps_records_apart_even_when_the_rule_joins_them():
+    a = f.source_record(f.source_system("gp"), nhs_number="")
+    b = f.source_record(f.source_system("acute"), nhs_number="")  # same demographics
+    officer = Actor(id="user:1", label="dq", role="data_quality_officer")
+    assert person_of(a, run_linkage(by=SYSTEM, linker=DeterministicLinker())) == person_of(
+        b, run_linkage(by=SYSTEM, linker=DeterministicLinker())
+    )
+
+    decide_pair(by=officer, record_a=b.pk, record_b=a.pk, decision="no_link")
+    run = run_linkage(by=SYSTEM, linker=DeterministicLinker())
+
+    assert person_of(a, run) != person_of(b, run)
+    assert current_constraints().cannot_link == {(a.pk, b.pk)}
+
+
+def test_latest_decision_on_a_pair_wins(pair):
+    gp, housing = pair
+    officer = Actor(id="user:1", label="dq", role="data_quality_officer")
+    decide_pair(by=officer, record_a=gp.pk, record_b=housing.pk, decision="no_link")
+    decide_pair(by=officer, record_a=gp.pk, record_b=housing.pk, decision="link")
+    c = current_constraints()
+    assert c.must_link == {(gp.pk, housing.pk)} and not c.cannot_link
+
+
+def test_review_pages_refuse_roles_without_review_permission(client, pair):
+    client.force_login(f.user("dr.who", role="gp"))
+    assert client.get(reverse("identity-review")).status_code == 403
+    with pytest.raises(Exception, match="review linkage"):
+        decide_pair(
+            by=Actor(id="user:9", label="gp", role="gp"),
+            record_a=pair[0].pk,
+            record_b=pair[1].pk,
+            decision="link",
+        )
