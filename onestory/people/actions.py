@@ -10,8 +10,9 @@ from onestory.access.domain.roles import Permission
 from onestory.access.policy import require
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
-from onestory.people.domain.clustering import Constraints
+from onestory.people.domain.clustering import Constraints, Edge
 from onestory.people.domain.linkage import (
+    Assignment,
     LinkageRecord,
     Linker,
     carry_forward_people,
@@ -118,7 +119,46 @@ def run_linkage(*, by: Actor, linker: Linker | None = None, progress=None) -> Li
         for e in getattr(linker, "uncertain_pairs", [])
         if tuple(sorted((e.a, e.b))) not in decided
     ]
+    return _write_run(
+        by=by,
+        method=linker.method,
+        started=started,
+        assignments=assignments,
+        uncertain=uncertain,
+        constraints=constraints,
+        progress=progress,
+    )
 
+
+def _dormant_people(record_ids: list[int], active: set[int]) -> dict[int, int]:
+    """For these records, the latest person that held each in an older run and holds
+    nothing now (a person merged away)."""
+    earlier: dict[int, int] = {}
+    rows = (
+        PersonLink.objects.filter(record_id__in=record_ids)
+        .exclude(person_id__in=active)
+        .order_by("-run__version")
+        .values_list("record_id", "person_id")
+    )
+    for record_id, person_id in rows.iterator(chunk_size=BATCH):
+        earlier.setdefault(record_id, person_id)
+    return earlier
+
+
+def _write_run(
+    *,
+    by: Actor,
+    method: str,
+    started,
+    assignments: list[Assignment],
+    uncertain: list[Edge],
+    constraints: Constraints,
+    progress=None,
+    action: str = "people.link",
+    detail: dict | None = None,
+) -> LinkageRun:
+    """Make these clusters the current run: people carried forward (dormant people too),
+    links written, the uncertain pairs queued, the run audited."""
     with transaction.atomic():
         previous_run = LinkageRun.objects.select_for_update().filter(is_current=True).first()
         previous = (
@@ -127,6 +167,10 @@ def run_linkage(*, by: Actor, linker: Linker | None = None, progress=None) -> Li
             else {}
         )
         person_for_cluster = carry_forward_people(assignments, previous)
+        if previous_run and any(p is None for p in person_for_cluster.values()):
+            unassigned = [a.record_id for a in assignments if person_for_cluster[a.cluster] is None]
+            earlier = _dormant_people(unassigned, set(previous.values()))
+            person_for_cluster = carry_forward_people(assignments, previous, earlier)
         new_clusters = [c for c, p in sorted(person_for_cluster.items()) if p is None]
         created = Person.objects.bulk_create([Person() for _ in new_clusters], batch_size=BATCH)
         for cluster, person in zip(new_clusters, created, strict=True):
@@ -134,7 +178,7 @@ def run_linkage(*, by: Actor, linker: Linker | None = None, progress=None) -> Li
 
         version = (LinkageRun.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         run = LinkageRun.objects.create(
-            version=version, method=linker.method, started_at=started, run_by=by.label
+            version=version, method=method[:40], started_at=started, run_by=by.label
         )
         links = [
             PersonLink(
@@ -185,5 +229,136 @@ def run_linkage(*, by: Actor, linker: Linker | None = None, progress=None) -> Li
         run.is_current = True
         run.stats = stats
         run.save(update_fields=["finished_at", "is_current", "stats"])
-        record_event(by=by, action="people.link", detail={"version": version, **stats})
+        record_event(by=by, action=action, detail={"version": version, **stats, **(detail or {})})
     return run
+
+
+def _current_assignments(run: LinkageRun) -> list[Assignment]:
+    """The current run's links as assignments, clustered by person."""
+    rows = PersonLink.objects.filter(run=run).values_list(
+        "record_id", "person_id", "rule", "match_probability"
+    )
+    return [Assignment(r, p, rule, prob) for r, p, rule, prob in rows.iterator(chunk_size=BATCH)]
+
+
+def _carried_review_pairs(run: LinkageRun, constraints: Constraints, together) -> list[Edge]:
+    """The run's queued pairs that are still open and still apart."""
+    decided = constraints.must_link | constraints.cannot_link
+    return [
+        Edge(a, b, p, "carried")
+        for a, b, p in ReviewPair.objects.filter(run=run).values_list(
+            "record_a_id", "record_b_id", "match_probability"
+        )
+        if (a, b) not in decided and not together(a, b)
+    ]
+
+
+def merge_people(*, by: Actor, people: tuple[int, int], reason: str) -> LinkageRun:
+    """Join two people into one, as a new run derived from the current one.
+
+    A `link` decision between the two (via "merge") makes every later run, whatever the
+    engine, keep them together. Which Person carries on is the carry-forward rule's choice
+    (the one with more records); the other becomes dormant, and an unmerge gives its
+    records back to it. No source record is touched."""
+    require(by, Permission.REVIEW_LINKAGE)
+    a, b = people
+    if a == b:
+        raise ValueError("a person cannot be merged with themself")
+    with transaction.atomic():
+        run = LinkageRun.objects.select_for_update().filter(is_current=True).first()
+        if run is None:
+            raise ValueError("there is no person index run yet")
+        assignments = _current_assignments(run)
+        records_of: dict[int, list[int]] = {a: [], b: []}
+        for x in assignments:
+            if x.cluster in records_of:
+                records_of[x.cluster].append(x.record_id)
+        if not records_of[a] or not records_of[b]:
+            raise ValueError("both people must hold records in the current run")
+        decide_pair(
+            by=by,
+            record_a=min(records_of[a]),
+            record_b=min(records_of[b]),
+            decision=LinkDecision.LINK,
+            reason=reason,
+            via="merge",
+        )
+        merged = [
+            Assignment(x.record_id, a, x.rule, x.match_probability) if x.cluster == b else x
+            for x in assignments
+        ]
+        constraints = current_constraints()
+        uncertain = _carried_review_pairs(
+            run, constraints, lambda r1, r2: {r1, r2} <= set(records_of[a] + records_of[b])
+        )
+        return _write_run(
+            by=by,
+            method=run.method,
+            started=timezone.now(),
+            assignments=merged,
+            uncertain=uncertain,
+            constraints=constraints,
+            action="people.merge",
+            detail={"people": [a, b], "records": len(records_of[a]) + len(records_of[b])},
+        )
+
+
+def unmerge_records(*, by: Actor, person: int, record_ids: list[int], reason: str) -> LinkageRun:
+    """Split these records off `person` into a person of their own, as a new run.
+
+    `no_link` decisions between every split record and every remaining one (via
+    "unmerge"), and `link` decisions among the split records, hold the split in every later
+    run. The split part gets back the person that held it before a merge, when there was
+    one (see carry_forward_people), otherwise a new person."""
+    require(by, Permission.REVIEW_LINKAGE)
+    split = sorted(set(record_ids))
+    with transaction.atomic():
+        run = LinkageRun.objects.select_for_update().filter(is_current=True).first()
+        if run is None:
+            raise ValueError("there is no person index run yet")
+        assignments = _current_assignments(run)
+        held = {x.record_id for x in assignments if x.cluster == person}
+        if not split or not set(split) <= held:
+            raise ValueError("the records to split off must all belong to the person")
+        remaining = sorted(held - set(split))
+        if not remaining:
+            raise ValueError("an unmerge must leave the person at least one record")
+        for r in split:
+            for other in remaining:
+                decide_pair(
+                    by=by,
+                    record_a=r,
+                    record_b=other,
+                    decision=LinkDecision.NO_LINK,
+                    reason=reason,
+                    via="unmerge",
+                )
+        for r in split[1:]:
+            decide_pair(
+                by=by,
+                record_a=split[0],
+                record_b=r,
+                decision=LinkDecision.LINK,
+                reason=reason,
+                via="unmerge",
+            )
+        # a cluster number no person id can collide with
+        fresh = -1
+        derived = [
+            Assignment(x.record_id, fresh, x.rule, x.match_probability)
+            if x.record_id in held and x.record_id in split
+            else x
+            for x in assignments
+        ]
+        constraints = current_constraints()
+        uncertain = _carried_review_pairs(run, constraints, lambda r1, r2: False)
+        return _write_run(
+            by=by,
+            method=run.method,
+            started=timezone.now(),
+            assignments=derived,
+            uncertain=uncertain,
+            constraints=constraints,
+            action="people.unmerge",
+            detail={"person": person, "records_split": len(split)},
+        )

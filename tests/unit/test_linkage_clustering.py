@@ -62,3 +62,22 @@ def test_deterministic_linker_honours_must_link():
     out = linker.cluster([rec(1, family="smith"), rec(2, family="jones")], Constraints.of([(1, 2)]))
     assert out[0].cluster == out[1].cluster
     assert out[1].rule == RULE_REVIEW_LINK
+
+
+def test_carry_forward_gives_split_records_back_their_dormant_person():
+    from onestory.people.domain.linkage import Assignment, carry_forward_people
+
+    # 1, 2 were person 100; 3 was person 200 until a merge put it with 100
+    assignments = [Assignment(1, 0, "r", 1.0), Assignment(2, 0, "r", 1.0)]
+    assignments.append(Assignment(3, 1, "r", 1.0))
+    previous = {1: 100, 2: 100, 3: 100}
+    assert carry_forward_people(assignments, previous) == {0: 100, 1: None}
+    assert carry_forward_people(assignments, previous, earlier={3: 200}) == {0: 100, 1: 200}
+
+
+def test_carry_forward_never_revives_a_person_still_in_use():
+    from onestory.people.domain.linkage import Assignment, carry_forward_people
+
+    assignments = [Assignment(1, 0, "r", 1.0), Assignment(2, 1, "r", 1.0)]
+    # 100 carries on with record 1, so it cannot also be revived for record 2
+    assert carry_forward_people(assignments, {1: 100}, earlier={2: 100}) == {0: 100, 1: None}

@@ -208,17 +208,25 @@ class DeterministicLinker:
 
 
 def carry_forward_people(
-    assignments: Iterable[Assignment], previous: dict[int, int]
+    assignments: Iterable[Assignment],
+    previous: dict[int, int],
+    earlier: dict[int, int] | None = None,
 ) -> dict[int, int | None]:
     """Give each new cluster the person it mostly was in the previous run.
 
     `previous` maps record id → person id in the current run. Overlaps are claimed largest
     first, and a previous person goes to at most one new cluster, so a split keeps the
     person on the larger part and the smaller part becomes a new person (None here). Ties
-    break on the lower person id, so the result is deterministic."""
+    break on the lower person id, so the result is deterministic.
+
+    `earlier` maps record id → a person that held it in an older run and holds nothing in
+    the previous one (a person merged away). A cluster still without a person takes the
+    dormant person it overlaps most, by the same rule, so undoing a merge gives the split
+    records back their own person, and whatever hangs off that person with them."""
+    assignments_list = list(assignments)
     overlap: dict[tuple[int, int], int] = defaultdict(int)
     clusters: set[int] = set()
-    for a in assignments:
+    for a in assignments_list:
         clusters.add(a.cluster)
         person = previous.get(a.record_id)
         if person is not None:
@@ -229,4 +237,14 @@ def carry_forward_people(
         if result[cluster] is None and person not in taken:
             result[cluster] = person
             taken.add(person)
+    if earlier:
+        dormant: dict[tuple[int, int], int] = defaultdict(int)
+        for a in assignments_list:
+            person = earlier.get(a.record_id)
+            if result[a.cluster] is None and person is not None and person not in taken:
+                dormant[(a.cluster, person)] += 1
+        for (cluster, person), _count in sorted(dormant.items(), key=lambda kv: (-kv[1], kv[0][1])):
+            if result[cluster] is None and person not in taken:
+                result[cluster] = person
+                taken.add(person)
     return result
