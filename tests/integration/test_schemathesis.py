@@ -11,6 +11,8 @@ timeline or name in an error."""
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -32,6 +34,18 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler())
 
 # Statuses a caller without a relationship may see: refusals and request errors, never data.
 REFUSED = {400, 403, 404, 405, 422}
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """Django closes the database connection when a request finishes. Its test client stops
+    that; schemathesis calls the WSGI application directly, so stop it here too, or on
+    PostgreSQL the test's transaction is gone after the first request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
