@@ -26,6 +26,9 @@ class LinkageRun(models.Model):
     run_by = models.CharField(max_length=150)
     is_current = models.BooleanField(default=False)
     stats = models.JSONField(default=dict, blank=True)
+    # The trained probabilistic model (Splink settings with m and u), so a single new
+    # record can be scored against this run at once; empty for rule-based runs.
+    model = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-version"]

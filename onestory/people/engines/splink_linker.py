@@ -379,3 +379,35 @@ def assignments_from(records: Sequence[LinkageRecord], result) -> list[Assignmen
         else:
             out.append(Assignment(r.id, cluster, edge.rule, round(edge.probability, 6)))
     return out
+
+
+def _rows(records: Sequence[LinkageRecord], tf: dict[str, dict[str, float]]) -> list[dict]:
+    cols = prepare_rows(records)
+    rows = [dict(zip(cols, values, strict=True)) for values in zip(*cols.values(), strict=True)]
+    for row in rows:
+        for column in ("given", "family"):
+            row[f"tf_{column}"] = tf.get(column, {}).get(row[column]) if row[column] else None
+    return rows
+
+
+def score_new_record(
+    model: dict,
+    record: LinkageRecord,
+    candidates: Sequence[LinkageRecord],
+    term_frequencies: dict[str, dict[str, float]],
+) -> list[tuple[int, float]]:
+    """Score one new record against candidate records with a trained model (as saved on
+    the run), without retraining: (candidate id, match probability) for each candidate.
+    `term_frequencies` gives each name's share of the whole index, so a common surname
+    counts for as little here as it did in the batch."""
+    from splink import Linker
+
+    if not candidates:
+        return []
+    db_api = SplinkLinker()._db_api()
+    right = _rows(candidates, term_frequencies)
+    table = db_api.register(right, dataset_display_name="candidates")
+    linker = Linker(table, model, log_level=logging.ERROR)
+    scored = linker.inference.score_pairs(_rows([record], term_frequencies), right)
+    rows = scored.as_duckdbpyrelation().select("unique_id_r, match_probability").fetchall()
+    return [(int(rid), float(p)) for rid, p in rows]
