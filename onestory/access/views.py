@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from onestory.access import actions, page_lookups, queries
+from onestory.access import actions, queries
 from onestory.access.domain.roles import ROLES, Permission
 from onestory.access.policy import actor_for_user, require
 
@@ -38,7 +38,7 @@ def break_glass_queue(request):
 @require_POST
 def break_glass_review(request, grant_id: int):
     by = actor_for_user(request.user, "page")
-    grant = page_lookups.grant_to_review(grant_id, by=by)
+    grant = queries.grant_to_review(grant_id, by=by)
     outcome = request.POST.get("outcome", "")
     note = request.POST.get("note", "")
     if outcome not in REVIEW_OUTCOMES:
@@ -59,8 +59,8 @@ def break_glass_review(request, grant_id: int):
 
 def _staff_context(by, **extra) -> dict:
     return {
-        "staff": page_lookups.staff_list(by=by),
-        "organisations": page_lookups.organisations(by=by),
+        "staff": queries.staff_list(by=by),
+        "organisations": queries.organisations(by=by),
         "roles": [(code, role.label) for code, role in ROLES.items()],
         "errors": {},
         "values": {},
@@ -102,7 +102,7 @@ def staff_create(request):
         errors["password"] = "Enter a password for them"
     org = None
     try:
-        org = page_lookups.organisation(values["organisation"], by=by)
+        org = queries.organisation(values["organisation"], by=by)
     except ValueError as exc:
         errors["organisation"] = str(exc)
     if not errors:
@@ -130,10 +130,10 @@ def staff_create(request):
 def staff_assign(request, staff_id: int):
     """Give a member of staff a role in an organisation (`assign_role`)."""
     by = actor_for_user(request.user, "page")
-    staff = page_lookups.staff_member(staff_id, by=by)
+    staff = queries.staff_member(staff_id, by=by)
     errors = {}
     try:
-        org = page_lookups.organisation(request.POST.get("organisation", ""), by=by)
+        org = queries.organisation(request.POST.get("organisation", ""), by=by)
         actions.assign_role(staff=staff, role=request.POST.get("role", ""), organisation=org, by=by)
     except ValueError as exc:
         errors[f"role-{staff_id}"] = str(exc)

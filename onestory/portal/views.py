@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from onestory.access import actions, page_lookups
+from onestory.access import actions
 from onestory.access import queries as access_queries
 from onestory.access.policy import actor_for_user
 from onestory.audit.domain.actor import Actor
@@ -67,7 +67,7 @@ def person_required(view):
         if not request.user.is_authenticated:
             return redirect(reverse("portal-login") + "?next=" + request.path)
         try:
-            person = page_lookups.person_for_account(request.user)
+            person = access_queries.person_for_account(request.user)
         except PermissionDenied:
             return redirect("portal-login")
         by = actor_for_user(request.user, "page")
@@ -219,7 +219,7 @@ def sharing(request, person, by):
             if wanted in ("allow", "refuse") and (wanted == "allow") != o["shared"]:
                 actions.set_sharing_choice(
                     person=person,
-                    organisation=page_lookups.holding_organisation(o["code"]),
+                    organisation=access_queries.holding_organisation(o["code"]),
                     decision=wanted,
                     by=by,
                 )

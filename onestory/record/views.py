@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from onestory.access import actions as access_actions
-from onestory.access import page_lookups
 from onestory.access import queries as access_queries
 from onestory.access.domain.roles import Permission
 from onestory.access.policy import actor_for_user, has_permission
@@ -106,13 +105,15 @@ def person(request, person_id):
     except PermissionDenied:
         return _no_access(request, by, person_id)
     timeline = queries.get_timeline(person_id, by=by, **_timeline_args(request))
-    who = page_lookups.person_by_external_id(person_id)
+    who = access_queries.person_by_external_id(person_id)
     decision = queries.access_decision(person_id, by=by)
     context = {
         "record": record,
         "access": decision,
         "break_glass_expires": (
-            page_lookups.break_glass_expiry(who, by=by) if decision.basis == "break_glass" else None
+            access_queries.break_glass_expiry(who, by=by)
+            if decision.basis == "break_glass"
+            else None
         ),
         "care_team": access_queries.care_team(who, by=by),
         "my_username": request.user.get_username(),
@@ -146,7 +147,7 @@ def join_care_team(request, person_id):
     """Join the person's care team (yourself, or your organisation's whole team) for a
     stated reason, then open the record."""
     by = actor_for_user(request.user, "page")
-    who = page_lookups.person_by_external_id(person_id)
+    who = access_queries.person_by_external_id(person_id)
     reason = request.POST.get("reason", "").strip()
     whole_team = request.POST.get("whole_team") == "yes"
     values = {"join_reason": reason, "whole_team": whole_team}
@@ -174,7 +175,7 @@ def join_care_team(request, person_id):
 def break_glass(request, person_id):
     """Emergency, time-limited access for a stated reason, then open the record."""
     by = actor_for_user(request.user, "page")
-    who = page_lookups.person_by_external_id(person_id)
+    who = access_queries.person_by_external_id(person_id)
     reason = request.POST.get("reason", "").strip()
     values = {"break_glass_reason": reason}
     staff = getattr(request.user, "staff", None)
@@ -196,7 +197,7 @@ def break_glass(request, person_id):
 def leave_care_team(request, membership_id: int):
     """End your own (or your organisation's) care-team membership."""
     by = actor_for_user(request.user, "page")
-    membership = page_lookups.own_membership(membership_id, by=by)
+    membership = access_queries.own_membership(membership_id, by=by)
     person_id = membership.person.external_id
     access_actions.leave_care_team(membership=membership, by=by)
     return redirect("person", person_id)
