@@ -39,6 +39,10 @@ class PersonSummaryOut(Schema):
     nhs_number: str = Field(description="Formatted 3-3-4; empty when no source holds one")
     postcode: str
     systems: int = Field(description="How many source systems hold a record for the person")
+    access: bool = Field(
+        description="Whether the caller holds access to the record now (care team, open "
+        "episode or break-glass); without it, the record answers 403"
+    )
 
 
 class SearchOut(Schema):

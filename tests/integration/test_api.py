@@ -141,3 +141,15 @@ def test_api_user_without_staff_profile_gets_403(client, margaret):
     assert response.status_code == 403
     assert response.json()["detail"]
     assert client.get("/api/people", {"name": "x"}).status_code == 403
+
+
+def test_api_search_says_whether_access_is_held(client, margaret):
+    in_team = f.user("nurse.team", role="nurse")
+    f.care_team(margaret, in_team)
+    outsider = f.user("nurse.outside", role="nurse", org=f.organisation("Y77001", "Elsewhere"))
+    seen = {}
+    for user in (in_team, outsider):
+        client.force_login(user)
+        people = client.get("/api/people", {"name": "oldroyd"}).json()["results"]
+        seen[user.username] = [p["access"] for p in people if p["id"] == str(margaret.external_id)]
+    assert seen == {"nurse.team": [True], "nurse.outside": [False]}
