@@ -1,0 +1,53 @@
+"""Households and relationships resolved over the current person index."""
+
+from datetime import date
+
+import pytest
+
+from onestory.audit.domain.actor import Actor
+from onestory.people.actions import run_linkage
+from onestory.people.domain.linkage import DeterministicLinker
+from onestory.people.households import household_of, relationships_of
+from onestory.people.models import PersonLink
+from onestory.sources.models import SourceRelationship
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+BY = Actor.system("test")
+
+
+def person(record, run):
+    return PersonLink.objects.get(run=run, record=record).person_id
+
+
+def test_household_and_relationships_resolve_to_people():
+    housing = f.source_system("housing", "L4721")
+    gp = f.source_system("gp")
+    ann = f.source_record(gp, nhs_number=f.nhs_number(), address="Flat 2, 9 Mill Lane, Leeds")
+    bob = f.source_record(
+        housing,
+        local_id="T2",
+        given_name="Bob",
+        date_of_birth=date(1948, 7, 1),
+        address="Flat 2, 9 Mill Lane",
+        sex="male",
+    )
+    ann_housing = f.source_record(housing, local_id="T1", address="Flat 2, 9 Mill Lane")
+    f.source_record(gp, given_name="Cy", family_name="Next", address="Flat 3, 9 Mill Lane")
+    SourceRelationship.objects.create(
+        system=housing, record=ann_housing, relationship="household_member", related_local_id="T2"
+    )
+    SourceRelationship.objects.create(
+        system=gp,
+        record=ann,
+        relationship="next_of_kin",
+        related_name="Mr Bob Example",
+        details={"relationship": "Partner"},
+    )
+    run = run_linkage(by=BY, linker=DeterministicLinker())
+    a, b = person(ann, run), person(bob, run)
+    assert person(ann_housing, run) == a
+
+    assert household_of(a) == [b]  # not the neighbour in flat 3
+    rels = {(r.kind, r.detail, r.person_id) for r in relationships_of(a)}
+    assert rels == {("household_member", "", b), ("next_of_kin", "Partner", b)}
