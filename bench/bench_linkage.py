@@ -4,8 +4,12 @@
 
 The database must already hold the borough (`onestory synth` then `onestory import`). The
 script links the stored records with each method (without writing a run), scores the clusters
-pairwise against `truth.csv` and prints precision, recall, F1, seconds and peak memory. It
-reports; it asserts nothing.
+pairwise against `truth.csv` and prints precision, recall, F1, seconds and peak memory.
+
+With `--realtime N` it then writes one Splink run and times `link_new_record` for N copies
+of existing records (NHS number removed, so the model decides), each inside a transaction
+that is rolled back, and prints p50/p95 latency and how many landed on the right person.
+It reports; it asserts nothing.
 """
 
 import argparse
@@ -25,6 +29,7 @@ def main() -> int:
     parser.add_argument("--truth", required=True, type=Path)
     parser.add_argument("--method", nargs="+", default=["deterministic", "splink"])
     parser.add_argument("--link-threshold", type=float, default=None)
+    parser.add_argument("--realtime", type=int, default=0, help="time N single-record links")
     args = parser.parse_args()
 
     os.environ.setdefault("ONESTORY_ENV", "test")
@@ -70,7 +75,69 @@ def main() -> int:
             f"{s.true_pairs:,} true)  {seconds:.1f}s  peak {peak_mb:,.0f} MB  "
             f"uncertain {len(linker.uncertain_pairs):,}"
         )
+    if args.realtime:
+        realtime(args.realtime, truth)
     return 0
+
+
+def realtime(n: int, truth: dict) -> None:
+    """p50/p95 of linking one new record against a written Splink run."""
+    import random
+    import statistics
+
+    from django.db import transaction
+
+    from onestory.audit.domain.actor import Actor
+    from onestory.people.actions import current_run, link_new_record, run_linkage
+    from onestory.people.engines.splink_linker import SplinkLinker
+    from onestory.people.models import PersonLink
+    from onestory.sources.models import SourceRecord, SourceSystem
+
+    by = Actor.system("bench")
+    started = time.perf_counter()
+    run = current_run()
+    if run is None or not run.model:
+        run = run_linkage(by=by, linker=SplinkLinker())
+        print(f"Splink run written in {time.perf_counter() - started:.1f}s")
+    person_of = dict(PersonLink.objects.filter(run=run).values_list("record_id", "person_id"))
+    rng = random.Random(1)
+    sample = rng.sample(sorted(truth), min(n, len(truth)))
+    system, _ = SourceSystem.objects.get_or_create(
+        code="voluntary:BENCH", defaults={"kind": "voluntary", "org_code": "BENCH"}
+    )
+    seconds, right = [], 0
+    for i, pk in enumerate(sample):
+        source = SourceRecord.objects.get(pk=pk)
+        with transaction.atomic():
+            copy = SourceRecord.objects.create(
+                system=system,
+                local_id=f"B{i}",
+                nhs_number="",
+                given_name=source.given_name,
+                family_name=source.family_name,
+                date_of_birth=source.date_of_birth,
+                birth_year=source.birth_year,
+                birth_month=source.birth_month,
+                sex=source.sex,
+                postcode=source.postcode,
+                address=source.address,
+                norm_given=source.norm_given,
+                norm_family=source.norm_family,
+                norm_postcode=source.norm_postcode,
+                content_hash="bench",
+            )
+            t = time.perf_counter()
+            link = link_new_record(by=by, record=copy)
+            seconds.append(time.perf_counter() - t)
+            right += link.person_id == person_of[pk]
+            transaction.set_rollback(True)
+    seconds.sort()
+    p50 = statistics.median(seconds) * 1000
+    p95 = seconds[int(0.95 * (len(seconds) - 1))] * 1000
+    print(
+        f"real-time: {len(seconds)} single-record links, p50 {p50:.0f} ms, p95 {p95:.0f} ms; "
+        f"{right} of {len(seconds)} joined the person their original is in"
+    )
 
 
 if __name__ == "__main__":
