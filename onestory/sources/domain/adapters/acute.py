@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from onestory.sources.domain import extract_columns
 from onestory.sources.domain.adapters.base import (
     PersonColumns,
     TabularAdapter,
@@ -27,18 +28,6 @@ PERSON = PersonColumns(
     postcode="postcode",
     address="address_line",
 )
-PERSON_COLUMNS = (
-    "hospital_number",
-    "nhs_number",
-    "surname",
-    "forename",
-    "dob",
-    "sex",
-    "postcode",
-    "address_line",
-    "org_code",
-    "org_name",
-)
 
 
 class AcuteAdapter(TabularAdapter):
@@ -50,15 +39,7 @@ class AEAttendanceAdapter(AcuteAdapter):
     """`acute_ae_attendances.csv`: one row per A&E attendance."""
 
     event_id_field = "attendance_id"
-    columns: ClassVar[tuple[str, ...]] = PERSON_COLUMNS + (
-        "attendance_id",
-        "arrival_date",
-        "arrival_mode",
-        "chief_complaint",
-        "diagnosis_snomed",
-        "diagnosis_text",
-        "disposal",
-    )
+    columns: ClassVar[tuple[str, ...]] = extract_columns.ACUTE_AE_ATTENDANCES
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, ACUTE)
@@ -97,17 +78,7 @@ class AdmissionAdapter(AcuteAdapter):
     """`acute_admissions.csv`: one row per hospital spell."""
 
     event_id_field = "spell_id"
-    columns: ClassVar[tuple[str, ...]] = PERSON_COLUMNS + (
-        "spell_id",
-        "admission_method",
-        "admission_date",
-        "discharge_date",
-        "specialty",
-        "primary_diagnosis_snomed",
-        "primary_diagnosis_text",
-        "discharge_destination",
-        "consultant",
-    )
+    columns: ClassVar[tuple[str, ...]] = extract_columns.ACUTE_ADMISSIONS
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, ACUTE)

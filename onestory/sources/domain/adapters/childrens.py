@@ -5,6 +5,7 @@ relationship when the source says mother, father or parent, otherwise `carer`.""
 import re
 from typing import ClassVar
 
+from onestory.sources.domain import extract_columns
 from onestory.sources.domain.adapters.base import (
     PersonColumns,
     TabularAdapter,
@@ -48,26 +49,7 @@ class ChildrensServicesAdapter(TabularAdapter):
     kind = CHILDRENS_SERVICES
     person_columns = PERSON
     event_id_field = "record_id"
-    columns: ClassVar[tuple[str, ...]] = (
-        "child_id",
-        "nhs_number",
-        "forename",
-        "surname",
-        "dob",
-        "sex",
-        "postcode",
-        "address",
-        "org_code",
-        "org_name",
-        "record_id",
-        "record_type",
-        "start_date",
-        "end_date",
-        "category",
-        "school",
-        "parent_carer_name",
-        "parent_carer_relationship",
-    )
+    columns: ClassVar[tuple[str, ...]] = extract_columns.CHILDRENS_SERVICES
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, CHILDRENS_SERVICES)

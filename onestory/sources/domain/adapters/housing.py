@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
+from onestory.sources.domain import extract_columns
 from onestory.sources.domain.adapters.base import (
     PersonColumns,
     TabularAdapter,
@@ -46,25 +47,7 @@ class HousingAdapter(TabularAdapter):
     kind = HOUSING
     person_columns = PERSON
     event_id_field = "record_id"
-    columns: ClassVar[tuple[str, ...]] = (
-        "tenant_ref",
-        "household_ref",
-        "title",
-        "first_name",
-        "surname",
-        "date_of_birth",
-        "address",
-        "postcode",
-        "relationship_to_lead",
-        "org_code",
-        "org_name",
-        "record_id",
-        "record_type",
-        "start_date",
-        "end_date",
-        "detail",
-        "status",
-    )
+    columns: ClassVar[tuple[str, ...]] = extract_columns.HOUSING
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, HOUSING)

@@ -7,6 +7,7 @@ unpaid carer gives `carer` (by name); a Carer row naming `cared_for_la_person_id
 from decimal import Decimal
 from typing import ClassVar
 
+from onestory.sources.domain import extract_columns
 from onestory.sources.domain.adapters.base import (
     PersonColumns,
     TabularAdapter,
@@ -71,35 +72,7 @@ class AdultSocialCareAdapter(TabularAdapter):
     kind = ADULT_SOCIAL_CARE
     person_columns = PERSON
     event_id_field = "event_reference"
-    columns: ClassVar[tuple[str, ...]] = (
-        "la_person_id",
-        "nhs_number",
-        "first_name",
-        "last_name",
-        "date_of_birth",
-        "gender",
-        "postcode",
-        "address",
-        "org_code",
-        "org_name",
-        "event_reference",
-        "event_type",
-        "event_start_date",
-        "event_end_date",
-        "event_outcome",
-        "client_type",
-        "primary_support_reason",
-        "route_of_access",
-        "assessment_type",
-        "service_type",
-        "service_component",
-        "delivery_mechanism",
-        "planned_hours_per_week",
-        "unit_cost_weekly_pounds",
-        "unpaid_carer_name",
-        "unpaid_carer_relationship",
-        "cared_for_la_person_id",
-    )
+    columns: ClassVar[tuple[str, ...]] = extract_columns.ADULT_SOCIAL_CARE_CLD
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, ADULT_SOCIAL_CARE)

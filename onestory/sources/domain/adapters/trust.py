@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from onestory.sources.domain import extract_columns
 from onestory.sources.domain.adapters.base import (
     PersonColumns,
     TabularAdapter,
@@ -25,18 +26,6 @@ PERSON = PersonColumns(
     postcode="postcode",
     address="address",
 )
-PERSON_COLUMNS = (
-    "patient_id",
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "gender",
-    "postcode",
-    "address",
-    "org_code",
-    "org_name",
-)
 CATEGORY = {MENTAL_HEALTH: "mental_health", COMMUNITY: "community_health"}
 REFERRAL_STATUS = {"open": "open", "closed": "closed"}
 
@@ -53,15 +42,7 @@ class ReferralAdapter(TrustAdapter):
     """`*_referrals.csv`: one row per referral to a team."""
 
     event_id_field = "referral_id"
-    columns: ClassVar[tuple[str, ...]] = PERSON_COLUMNS + (
-        "referral_id",
-        "referral_date",
-        "referral_source",
-        "team",
-        "reason",
-        "status",
-        "closed_date",
-    )
+    columns: ClassVar[tuple[str, ...]] = extract_columns.TRUST_REFERRALS
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         system = read_system(check, self.kind)
@@ -91,14 +72,7 @@ class ContactAdapter(TrustAdapter):
     (the importer checks that the referral exists)."""
 
     event_id_field = "contact_id"
-    columns: ClassVar[tuple[str, ...]] = PERSON_COLUMNS + (
-        "contact_id",
-        "referral_id",
-        "contact_date",
-        "contact_type",
-        "clinician",
-        "outcome",
-    )
+    columns: ClassVar[tuple[str, ...]] = extract_columns.TRUST_CONTACTS
     # details key -> the kind of event in the same system it must name.
     references: ClassVar[dict[str, str]] = {"referral_id": "referral"}
 

@@ -18,6 +18,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from onestory.sources.domain import extract_columns
+
 from . import reference as ref
 from .noise import NOISE, View, make_view, nickname
 from .output import (
@@ -38,135 +40,13 @@ from .population import Borough, Household, Person, add_years, build_borough, ra
 W0, REF = ref.WINDOW_START, ref.REFERENCE_DATE
 GENERATOR_VERSION = "1"
 
-ACUTE_PERSON = [
-    "hospital_number",
-    "nhs_number",
-    "surname",
-    "forename",
-    "dob",
-    "sex",
-    "postcode",
-    "address_line",
-    "org_code",
-    "org_name",
-]
-AE_COLUMNS = ACUTE_PERSON + [
-    "attendance_id",
-    "arrival_date",
-    "arrival_mode",
-    "chief_complaint",
-    "diagnosis_snomed",
-    "diagnosis_text",
-    "disposal",
-]
-ADMISSION_COLUMNS = ACUTE_PERSON + [
-    "spell_id",
-    "admission_method",
-    "admission_date",
-    "discharge_date",
-    "specialty",
-    "primary_diagnosis_snomed",
-    "primary_diagnosis_text",
-    "discharge_destination",
-    "consultant",
-]
-TRUST_PERSON = [
-    "patient_id",
-    "nhs_number",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "gender",
-    "postcode",
-    "address",
-    "org_code",
-    "org_name",
-]
-REFERRAL_COLUMNS = TRUST_PERSON + [
-    "referral_id",
-    "referral_date",
-    "referral_source",
-    "team",
-    "reason",
-    "status",
-    "closed_date",
-]
-CONTACT_COLUMNS = TRUST_PERSON + [
-    "contact_id",
-    "referral_id",
-    "contact_date",
-    "contact_type",
-    "clinician",
-    "outcome",
-]
-ASC_COLUMNS = [
-    "la_person_id",
-    "nhs_number",
-    "first_name",
-    "last_name",
-    "date_of_birth",
-    "gender",
-    "postcode",
-    "address",
-    "org_code",
-    "org_name",
-    "event_reference",
-    "event_type",
-    "event_start_date",
-    "event_end_date",
-    "event_outcome",
-    "client_type",
-    "primary_support_reason",
-    "route_of_access",
-    "assessment_type",
-    "service_type",
-    "service_component",
-    "delivery_mechanism",
-    "planned_hours_per_week",
-    "unit_cost_weekly_pounds",
-    "unpaid_carer_name",
-    "unpaid_carer_relationship",
-    "cared_for_la_person_id",
-]
-CHILDREN_COLUMNS = [
-    "child_id",
-    "nhs_number",
-    "forename",
-    "surname",
-    "dob",
-    "sex",
-    "postcode",
-    "address",
-    "org_code",
-    "org_name",
-    "record_id",
-    "record_type",
-    "start_date",
-    "end_date",
-    "category",
-    "school",
-    "parent_carer_name",
-    "parent_carer_relationship",
-]
-HOUSING_COLUMNS = [
-    "tenant_ref",
-    "household_ref",
-    "title",
-    "first_name",
-    "surname",
-    "date_of_birth",
-    "address",
-    "postcode",
-    "relationship_to_lead",
-    "org_code",
-    "org_name",
-    "record_id",
-    "record_type",
-    "start_date",
-    "end_date",
-    "detail",
-    "status",
-]
+AE_COLUMNS = extract_columns.ACUTE_AE_ATTENDANCES
+ADMISSION_COLUMNS = extract_columns.ACUTE_ADMISSIONS
+REFERRAL_COLUMNS = extract_columns.TRUST_REFERRALS
+CONTACT_COLUMNS = extract_columns.TRUST_CONTACTS
+ASC_COLUMNS = extract_columns.ADULT_SOCIAL_CARE_CLD
+CHILDREN_COLUMNS = extract_columns.CHILDRENS_SERVICES
+HOUSING_COLUMNS = extract_columns.HOUSING
 
 SEX_LETTER = {"female": "F", "male": "M", "unknown": "U"}
 SEX_WORD = {"female": "Female", "male": "Male", "unknown": "Unknown"}

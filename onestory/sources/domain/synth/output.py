@@ -16,7 +16,7 @@ import re
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -147,7 +147,7 @@ class CsvExtract:
         name: str,
         kind: str,
         org: tuple[str, str],
-        header: list[str],
+        header: Sequence[str],
         spec: FileSpec,
         breaker: Breaker,
     ) -> None:
