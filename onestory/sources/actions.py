@@ -84,6 +84,7 @@ class ImportResult:
 
     files: list[FileResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # files in the directory not imported
+    linked_at_once: int = 0  # new source records the person index took in straight away
 
     def by_kind(self) -> dict[str, dict[str, int]]:
         totals: dict[str, dict[str, int]] = {}
@@ -154,6 +155,11 @@ def import_path(
         result.files.append(file_result)
         if progress:
             progress.file_finished(file_path, file_result)
+    # A trickle of new people (an API call, a small extract) joins the current person index
+    # at once; a large batch waits for `onestory link`, which retrains.
+    from onestory.people.actions import link_new_records
+
+    result.linked_at_once = link_new_records(by=by)
     return result
 
 

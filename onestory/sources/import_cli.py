@@ -80,6 +80,7 @@ def run(args) -> int:
             "totals": totals,
             "skipped": result.skipped,
             "unlinked_records": unlinked,
+            "linked_at_once": result.linked_at_once,
             "seconds": round(seconds, 2),
         }
         print(json.dumps(payload, indent=2))
@@ -110,6 +111,10 @@ def run(args) -> int:
         if totals["quarantined"]:
             console.print(
                 f"{totals['quarantined']:,} rows quarantined: review them on {_problems_page()}."
+            )
+        if result.linked_at_once:
+            console.print(
+                f"{result.linked_at_once:,} new source records joined the person index at once."
             )
         if unlinked:
             console.print(
