@@ -2,6 +2,7 @@
 and system columns, and the field-length limits of the store."""
 
 import csv
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -174,7 +175,7 @@ def read_system(
     return System(kind=kind, org_code=check.required(code_field), org_name=check.text(name_field))
 
 
-class Adapter:
+class Adapter(ABC):
     """Reads one kind of extract. Subclasses set `kind` and implement `read`."""
 
     kind: ClassVar[str]
@@ -185,8 +186,9 @@ class Adapter:
     # The column holding the event id, to name it when an id repeats within a file.
     event_id_field: ClassVar[str] = "local_id"
 
+    @abstractmethod
     def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:
-        raise NotImplementedError
+        """Every row of the file as facts or problems, in file order."""
 
     @staticmethod
     def clean_raw(raw: Mapping[Any, Any]) -> dict[str, Any]:
@@ -219,8 +221,9 @@ class TabularAdapter(Adapter):
     def __init__(self) -> None:
         self.person_cache = {}
 
+    @abstractmethod
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
-        raise NotImplementedError
+        """One row's facts, or its problems."""
 
     def require_columns(self, path: Path, header: Iterable[str], columns: Iterable[str]) -> None:
         missing = [c for c in columns if c not in set(header)]
