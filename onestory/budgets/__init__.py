@@ -1,0 +1,1 @@
+"""Integrated personal budgets and "who pays?" (issue 7)."""
