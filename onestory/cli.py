@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "onestory.sources.commands",  # synth, import
     "onestory.people.commands",  # link
     "onestory.audit.commands",  # audit verify
+    "onestory.budgets.commands",  # who-pays
     "onestory.demo",  # demo, serve, migrate
 )
 
