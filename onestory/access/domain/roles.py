@@ -11,6 +11,7 @@ from onestory.sources.domain.facts import (
     CATEGORIES,
     CHILDREN,
     CLINICAL,
+    FINANCE,
     COMMUNITY_HEALTH,
     DEMOGRAPHICS,
     HOUSING_CATEGORY,
@@ -38,6 +39,8 @@ class Permission(StrEnum):
     SET_SHARING_CHOICES = "set_sharing_choices"
     # Decide uncertain linkage pairs, merge and unmerge people (identity, issue 4).
     REVIEW_LINKAGE = "review_linkage"
+    # Build a person's budget, record its spend, decide direct-payment returns (issue 7).
+    MANAGE_BUDGETS = "manage_budgets"
 
 
 class Role:
@@ -108,12 +111,14 @@ class MentalHealthWorker(Role):
 
 class SocialWorker(Role):
     code, label = "social_worker", "Social worker"
-    permissions, categories = _EMERGENCY_CARE, _SOCIAL_CARE_VIEW
+    permissions = _EMERGENCY_CARE | {Permission.MANAGE_BUDGETS}
+    categories = _SOCIAL_CARE_VIEW | {FINANCE}
 
 
 class CareCoordinator(Role):
     code, label = "care_coordinator", "Care coordinator"
-    permissions, categories = _EMERGENCY_CARE, _SOCIAL_CARE_VIEW
+    permissions = _EMERGENCY_CARE | {Permission.MANAGE_BUDGETS}
+    categories = _SOCIAL_CARE_VIEW | {FINANCE}
 
 
 class HousingOfficer(Role):
