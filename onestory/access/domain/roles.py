@@ -39,6 +39,12 @@ class Permission(StrEnum):
     SET_SHARING_CHOICES = "set_sharing_choices"
     # Decide uncertain linkage pairs, merge and unmerge people (identity, issue 4).
     REVIEW_LINKAGE = "review_linkage"
+    # The care and support plan (planning, issue 6): read it, propose statements, goals and
+    # reviews (staff), and confirm statements as the person's own words (the person or
+    # their representative only).
+    VIEW_PLAN = "view_plan"
+    PROPOSE_PLAN = "propose_plan"
+    CONFIRM_PLAN = "confirm_plan"
     # Build a person's budget, record its spend, decide direct-payment returns (issue 7).
     MANAGE_BUDGETS = "manage_budgets"
 
@@ -62,7 +68,8 @@ class Role:
 _DIRECT_CARE = frozenset(
     {Permission.SEARCH_PEOPLE, Permission.VIEW_RECORD, Permission.JOIN_CARE_TEAM}
 )
-_EMERGENCY_CARE = _DIRECT_CARE | {Permission.BREAK_GLASS}
+_PLANNING = frozenset({Permission.VIEW_PLAN, Permission.PROPOSE_PLAN})
+_EMERGENCY_CARE = _DIRECT_CARE | {Permission.BREAK_GLASS} | _PLANNING
 
 # Health roles see the clinical side in full, sensitive categories included, and the care
 # context around it (social care, housing, voluntary support, children's services);
@@ -125,14 +132,16 @@ class HousingOfficer(Role):
     """Sees who the person is and their housing, never a diagnosis."""
 
     code, label = "housing_officer", "Housing officer"
-    permissions, categories = _DIRECT_CARE, frozenset({DEMOGRAPHICS, HOUSING_CATEGORY})
+    permissions = _DIRECT_CARE | _PLANNING
+    categories = frozenset({DEMOGRAPHICS, HOUSING_CATEGORY})
 
 
 class VoluntaryWorker(Role):
     """Sees only what the person chose to share with their organisation."""
 
     code, label = "voluntary_worker", "Voluntary sector worker"
-    permissions, categories = _DIRECT_CARE, frozenset({DEMOGRAPHICS, VOLUNTARY_CATEGORY})
+    permissions = _DIRECT_CARE | _PLANNING
+    categories = frozenset({DEMOGRAPHICS, VOLUNTARY_CATEGORY})
     needs_explicit_allow = True
 
 
@@ -186,7 +195,14 @@ class Administrator(Role):
     )
 
 
-_OWN_RECORD = frozenset({Permission.VIEW_OWN_RECORD, Permission.SET_SHARING_CHOICES})
+_OWN_RECORD = frozenset(
+    {
+        Permission.VIEW_OWN_RECORD,
+        Permission.SET_SHARING_CHOICES,
+        Permission.VIEW_PLAN,
+        Permission.CONFIRM_PLAN,
+    }
+)
 
 
 class PersonSelf(Role):
