@@ -1,0 +1,224 @@
+"""Reading a FHIR R4 bundle: validation with `fhir.resources` (R4B models, which read R4),
+server ids for every entry, `urn:uuid` references resolved within the bundle.
+
+A bundle-level problem (not JSON, not a Bundle, an unknown bundle type) raises
+`BundleError`; a problem with one entry becomes an `Issue` on that entry, naming the
+resource and the FHIR path."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+# The resource types OneStory maps and serves; any other valid type is kept in the raw
+# store and served by read only.
+SUPPORTED_TYPES = (
+    "Patient",
+    "RelatedPerson",
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "Encounter",
+    "EpisodeOfCare",
+    "Condition",
+    "Observation",
+    "MedicationRequest",
+    "Procedure",
+    "CarePlan",
+    "Goal",
+    "CareTeam",
+    "Consent",
+    "ServiceRequest",
+)
+BUNDLE_TYPES = ("transaction", "batch", "collection")
+# A fixed namespace, so that an entry sent without an id gets the same id every time.
+_ID_NAMESPACE = uuid.UUID("5d0c8a58-3f5e-4bb8-9a0e-2f1b6d6f0a11")
+
+
+class BundleError(ValueError):
+    """The whole bundle cannot be read. `path` names where (FHIR path or "Bundle")."""
+
+    def __init__(self, message: str, path: str = "Bundle") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem with one entry: which resource, where in it, and what is wrong."""
+
+    resource: str  # "Condition/abc" or "entry[3]"
+    path: str  # FHIR path, e.g. "Condition.subject.reference"
+    message: str
+
+
+@dataclass
+class Entry:
+    """One entry of a bundle, with its server id and its references resolved."""
+
+    index: int  # 1-based, as a person counts entries
+    full_url: str
+    resource_type: str
+    id: str
+    resource: dict[str, Any]
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.resource_type}/{self.id}"
+
+    @property
+    def label(self) -> str:
+        return self.ref if self.resource_type and self.id else f"entry[{self.index}]"
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+def parse_json(text: bytes | str) -> Any:
+    """JSON text to Python, or BundleError saying why not."""
+    try:
+        return json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"not valid JSON ({exc})") from exc
+
+
+def content_hash(resource: dict[str, Any]) -> str:
+    """A stable hash of a resource's content (keys sorted), for idempotent re-import."""
+    text = json.dumps(resource, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def validation_issues(label: str, resource: dict[str, Any]) -> list[Issue]:
+    """What `fhir.resources` finds wrong with one resource, each named by its FHIR path."""
+    rtype = str(resource.get("resourceType", ""))
+    try:
+        model = get_fhir_model_class(rtype)
+    except KeyError:
+        return [Issue(label, "resourceType", f"'{rtype}' is not a FHIR R4 resource type")]
+    try:
+        model.model_validate(resource)
+    except ValidationError as exc:
+        issues = []
+        for error in exc.errors():
+            path = rtype
+            for part in error["loc"]:
+                path += f"[{part}]" if isinstance(part, int) else f".{part}"
+            issues.append(Issue(label, path, str(error["msg"]).removeprefix("Value error, ")))
+        return issues
+    return []
+
+
+def read_bundle(data: Any) -> tuple[str, list[Entry]]:
+    """The bundle type and its entries, each validated, given a server id and with its
+    references rewritten to `Type/id`. A single resource (not a Bundle) reads as a
+    collection of one, so an example resource file can be imported as it is."""
+    if not isinstance(data, dict) or not data.get("resourceType"):
+        raise BundleError("expected a FHIR resource (a JSON object with a resourceType)")
+    if data["resourceType"] != "Bundle":
+        try:
+            get_fhir_model_class(str(data["resourceType"]))
+        except KeyError:
+            raise BundleError(
+                f"resourceType '{data['resourceType']}' is not a FHIR R4 resource type",
+                "resourceType",
+            ) from None
+        data = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": data}]}
+    bundle_type = str(data.get("type", ""))
+    if bundle_type not in BUNDLE_TYPES:
+        raise BundleError(
+            f"Bundle.type '{bundle_type}' is not one of {', '.join(BUNDLE_TYPES)}", "Bundle.type"
+        )
+    raw_entries = data.get("entry", []) or []
+    if not isinstance(raw_entries, list):
+        raise BundleError("Bundle.entry is not a list", "Bundle.entry")
+    entries = [_entry(i, raw) for i, raw in enumerate(raw_entries, start=1)]
+    _resolve_references(entries)
+    return bundle_type, entries
+
+
+def _entry(index: int, raw: Any) -> Entry:
+    if not isinstance(raw, dict) or not isinstance(raw.get("resource"), dict):
+        entry = Entry(index, "", "", "", {})
+        entry.issues.append(
+            Issue(entry.label, f"Bundle.entry[{index - 1}]", "entry has no resource")
+        )
+        return entry
+    resource = raw["resource"]
+    full_url = str(raw.get("fullUrl", "") or "")
+    rtype = str(resource.get("resourceType", ""))
+    rid = _server_id(raw, resource, full_url)
+    entry = Entry(index, full_url, rtype, rid, resource)
+    entry.issues.extend(validation_issues(entry.label, resource))
+    method = str((raw.get("request") or {}).get("method", "") or "").upper()
+    if method and method not in ("POST", "PUT"):
+        entry.issues.append(
+            Issue(
+                entry.label,
+                f"Bundle.entry[{index - 1}].request.method",
+                f"method {method} is not supported (only POST and PUT)",
+            )
+        )
+    return entry
+
+
+def _server_id(raw: dict[str, Any], resource: dict[str, Any], full_url: str) -> str:
+    """The id the entry is kept under: a PUT's `Type/id`, else the resource's own id, else
+    the uuid of its `urn:uuid` fullUrl, else one derived from its content."""
+    url = str((raw.get("request") or {}).get("url", "") or "")
+    if str((raw.get("request") or {}).get("method", "")).upper() == "PUT" and "/" in url:
+        return url.split("?")[0].rsplit("/", 1)[1][:64]
+    if resource.get("id"):
+        return str(resource["id"])[:64]
+    if full_url.startswith("urn:uuid:"):
+        return full_url.removeprefix("urn:uuid:")[:64]
+    return str(uuid.uuid5(_ID_NAMESPACE, full_url or content_hash(resource)))
+
+
+def _resolve_references(entries: list[Entry]) -> None:
+    """Rewrite every `reference` that names another entry (by fullUrl or `Type/id`) to
+    `Type/id`, and set each resource's id. A `urn:` reference to no entry is dangling:
+    FHIR says it must resolve within the bundle."""
+    targets: dict[str, str] = {}
+    for entry in entries:
+        if not entry.resource_type:
+            continue
+        if entry.full_url:
+            targets[entry.full_url] = entry.ref
+        if entry.resource.get("id"):
+            targets[f"{entry.resource_type}/{entry.resource['id']}"] = entry.ref
+    for entry in entries:
+        if not entry.resource_type:
+            continue
+        resolved = _rewrite(entry.resource, entry.resource_type, targets, entry)
+        resolved["id"] = entry.id
+        entry.resource = resolved
+
+
+def _rewrite(value: Any, path: str, targets: dict[str, str], entry: Entry) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key == "reference" and isinstance(item, str):
+                if item in targets:
+                    item = targets[item]
+                elif item.startswith("urn:"):
+                    entry.issues.append(
+                        Issue(
+                            entry.label,
+                            f"{path}.reference",
+                            f"reference '{item}' is not an entry of this bundle",
+                        )
+                    )
+                out[key] = item
+            else:
+                out[key] = _rewrite(item, f"{path}.{key}", targets, entry)
+        return out
+    if isinstance(value, list):
+        return [_rewrite(item, f"{path}[{i}]", targets, entry) for i, item in enumerate(value)]
+    return value
