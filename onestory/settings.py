@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "onestory.people",
     "onestory.record",
     "onestory.portal",
+    "onestory.interop",
 ]
 
 MIDDLEWARE = [
