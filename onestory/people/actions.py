@@ -70,10 +70,19 @@ def current_constraints() -> Constraints:
 
 
 def decide_pair(
-    *, by: Actor, record_a: int, record_b: int, decision: str, reason: str = "", via="review"
+    *,
+    by: Actor,
+    record_a: int,
+    record_b: int,
+    decision: str,
+    reason: str = "",
+    via="review",
+    at=None,
 ) -> LinkDecision:
     """Record that two source records are (link) or are not (no_link) one person. Every
-    later run applies it, whatever the engine; until then the current run is unchanged."""
+    later run applies it, whatever the engine; until then the current run is unchanged
+    (`decide_and_apply` changes it too). `at` gives every decision of one merge or unmerge
+    the same time, so the history shows them as one act."""
     require(by, Permission.REVIEW_LINKAGE)
     if decision not in {LinkDecision.LINK, LinkDecision.NO_LINK}:
         raise ValueError(f"decision must be link or no_link, not {decision!r}")
@@ -89,6 +98,7 @@ def decide_pair(
             reason=reason[:500],
             decided_by=by.label,
             decided_by_id=by.id,
+            decided_at=at or timezone.now(),
         )
         record_event(
             by=by,
@@ -268,20 +278,13 @@ def merge_people(*, by: Actor, people: tuple[int, int], reason: str) -> LinkageR
     (the one with more records); the other becomes dormant, and an unmerge gives its
     records back to it. No source record is touched."""
     require(by, Permission.REVIEW_LINKAGE)
+    if not (reason or "").strip():
+        raise ValueError("a merge needs a reason")
     a, b = people
     if a == b:
         raise ValueError("a person cannot be merged with themself")
     with transaction.atomic():
-        run = LinkageRun.objects.select_for_update().filter(is_current=True).first()
-        if run is None:
-            raise ValueError("there is no person index run yet")
-        assignments = _current_assignments(run)
-        records_of: dict[int, list[int]] = {a: [], b: []}
-        for x in assignments:
-            if x.cluster in records_of:
-                records_of[x.cluster].append(x.record_id)
-        if not records_of[a] or not records_of[b]:
-            raise ValueError("both people must hold records in the current run")
+        run, assignments, records_of = _two_people(a, b)
         decide_pair(
             by=by,
             record_a=min(records_of[a]),
@@ -290,25 +293,72 @@ def merge_people(*, by: Actor, people: tuple[int, int], reason: str) -> LinkageR
             reason=reason,
             via="merge",
         )
-        merged = [
-            Assignment(x.record_id, a, x.rule, x.match_probability) if x.cluster == b else x
-            for x in assignments
-        ]
-        constraints = current_constraints()
-        uncertain = _carried_review_pairs(
-            run, constraints, lambda r1, r2: {r1, r2} <= set(records_of[a] + records_of[b])
+        return _merged_run(by, run, assignments, records_of, via="merge")
+
+
+def _two_people(a: int, b: int):
+    """The current run (locked), its assignments, and the records each of a and b hold."""
+    run = LinkageRun.objects.select_for_update().filter(is_current=True).first()
+    if run is None:
+        raise ValueError("there is no person index run yet")
+    assignments = _current_assignments(run)
+    records_of: dict[int, list[int]] = {a: [], b: []}
+    for x in assignments:
+        if x.cluster in records_of:
+            records_of[x.cluster].append(x.record_id)
+    if not records_of[a] or not records_of[b]:
+        raise ValueError("both people must hold records in the current run")
+    return run, assignments, records_of
+
+
+def _merged_run(
+    by: Actor, run: LinkageRun, assignments: list[Assignment], records_of, *, via: str
+) -> LinkageRun:
+    """A run derived from `run` with the two people of `records_of` joined."""
+    a, b = records_of
+    merged = [
+        Assignment(x.record_id, a, x.rule, x.match_probability) if x.cluster == b else x
+        for x in assignments
+    ]
+    constraints = current_constraints()
+    together = set(records_of[a] + records_of[b])
+    uncertain = _carried_review_pairs(run, constraints, lambda r1, r2: {r1, r2} <= together)
+    return _write_run(
+        by=by,
+        method=run.method,
+        started=timezone.now(),
+        assignments=merged,
+        uncertain=uncertain,
+        constraints=constraints,
+        action="people.merge",
+        model=run.model,
+        detail={"people": [a, b], "records": len(together), "via": via},
+    )
+
+
+def decide_and_apply(
+    *, by: Actor, record_a: int, record_b: int, decision: str, reason: str = ""
+) -> LinkDecision:
+    """A reviewer's decision on a pair, applied at once: `link` joins the two people that
+    hold the records now (a derived run, as a merge), so the record shows them together
+    without waiting for the next batch; `no_link` keeps them apart, as they already are.
+    Either way the decision binds every later run."""
+    with transaction.atomic():
+        row = decide_pair(
+            by=by, record_a=record_a, record_b=record_b, decision=decision, reason=reason
         )
-        return _write_run(
-            by=by,
-            method=run.method,
-            started=timezone.now(),
-            assignments=merged,
-            uncertain=uncertain,
-            constraints=constraints,
-            action="people.merge",
-            model=run.model,
-            detail={"people": [a, b], "records": len(records_of[a]) + len(records_of[b])},
-        )
+        run = LinkageRun.objects.select_for_update().filter(is_current=True).first()
+        if decision == LinkDecision.LINK and run is not None:
+            holder = dict(
+                PersonLink.objects.filter(run=run, record_id__in=[record_a, record_b]).values_list(
+                    "record_id", "person_id"
+                )
+            )
+            a, b = holder.get(record_a), holder.get(record_b)
+            if a is not None and b is not None and a != b:
+                run, assignments, records_of = _two_people(a, b)
+                _merged_run(by, run, assignments, records_of, via="review")
+    return row
 
 
 def unmerge_records(*, by: Actor, person: int, record_ids: list[int], reason: str) -> LinkageRun:
@@ -319,7 +369,10 @@ def unmerge_records(*, by: Actor, person: int, record_ids: list[int], reason: st
     run. The split part gets back the person that held it before a merge, when there was
     one (see carry_forward_people), otherwise a new person."""
     require(by, Permission.REVIEW_LINKAGE)
+    if not (reason or "").strip():
+        raise ValueError("an unmerge needs a reason")
     split = sorted(set(record_ids))
+    at = timezone.now()
     with transaction.atomic():
         run = LinkageRun.objects.select_for_update().filter(is_current=True).first()
         if run is None:
@@ -340,6 +393,7 @@ def unmerge_records(*, by: Actor, person: int, record_ids: list[int], reason: st
                     decision=LinkDecision.NO_LINK,
                     reason=reason,
                     via="unmerge",
+                    at=at,
                 )
         for r in split[1:]:
             decide_pair(
@@ -349,6 +403,7 @@ def unmerge_records(*, by: Actor, person: int, record_ids: list[int], reason: st
                 decision=LinkDecision.LINK,
                 reason=reason,
                 via="unmerge",
+                at=at,
             )
         # a cluster number no person id can collide with
         fresh = -1

@@ -44,6 +44,100 @@ def register(sub):
         help="match probability at or above which pairs link (with --config; default 0.99)",
     )
     p.set_defaults(handler=_link)
+    _register_identity(sub)
+
+
+def _register_identity(sub):
+    p = sub.add_parser(
+        "identity",
+        help="merge two people, or split records off a person (audited, with a reason)",
+        description=(
+            "Merge and unmerge as a data-quality officer would on the identity pages: each "
+            "makes a new person-index run and a decision every later run applies. A PERSON "
+            "is a person id (UUID) or an NHS number."
+        ),
+    )
+    actions = p.add_subparsers(dest="identity_command", metavar="ACTION", required=True)
+    m = actions.add_parser("merge", help="merge two people into one")
+    m.add_argument("people", nargs=2, metavar="PERSON")
+    m.add_argument("--reason", required=True, help="why they are the same person")
+    m.set_defaults(handler=_merge)
+    u = actions.add_parser("unmerge", help="split source records off a person")
+    u.add_argument("person", metavar="PERSON")
+    u.add_argument(
+        "--record",
+        nargs="+",
+        required=True,
+        metavar="SYSTEM:LOCAL_ID",
+        help="the records to split off, e.g. housing:H001:T0042",
+    )
+    u.add_argument("--reason", required=True, help="why these records are not the person")
+    u.set_defaults(handler=_unmerge)
+
+
+def _cli_actor():
+    from onestory.audit.domain.actor import Actor
+
+    return Actor.system(f"cli:{getpass.getuser()}")
+
+
+def _holder_of(record_id: int):
+    from onestory.people.actions import current_run
+    from onestory.people.models import PersonLink
+
+    return PersonLink.objects.get(run=current_run(), record_id=record_id).person
+
+
+def _merge(args):
+    from rich.console import Console
+
+    from onestory.people import queries
+    from onestory.people.actions import merge_people
+
+    console, by = Console(), _cli_actor()
+    if not args.reason.strip():
+        console.print("[red]--reason must say why[/red]")
+        return 2
+    try:
+        a, b = (queries.find_person(by=by, term=t) for t in args.people)
+        first = queries.person_identity(by=by, person=a).records
+        run = merge_people(by=by, people=(a.pk, b.pk), reason=args.reason)
+    except ValueError as exc:  # NotFound is a ValueError too
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    survivor = _holder_of(first[0].record.pk)
+    console.print(
+        f"Merged into person {survivor.external_id} (person index run {run.version}, "
+        f"{len(survivor.links.filter(run=run))} records)."
+    )
+    return 0
+
+
+def _unmerge(args):
+    from rich.console import Console
+
+    from onestory.people import queries
+    from onestory.people.actions import unmerge_records
+
+    console, by = Console(), _cli_actor()
+    if not args.reason.strip():
+        console.print("[red]--reason must say why[/red]")
+        return 2
+    try:
+        person = queries.find_person(by=by, term=args.person)
+        records = queries.records_by_key(args.record)
+        run = unmerge_records(
+            by=by, person=person.pk, record_ids=[r.pk for r in records], reason=args.reason
+        )
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    other = _holder_of(records[0].pk)
+    console.print(
+        f"Split {len(records)} record(s) off into person {other.external_id} "
+        f"(person index run {run.version}); {person.external_id} keeps the rest."
+    )
+    return 0
 
 
 def _linker(method: str):

@@ -1,8 +1,11 @@
 """Reads of the person index for the review queue. Both records of a pair carry
 demographics, so every read needs `REVIEW_LINKAGE` and is audited (ids only)."""
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.db.models import Q
 from django.http import Http404
 
 from onestory.access.domain.roles import Permission
@@ -10,8 +13,10 @@ from onestory.access.policy import require
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.actions import current_run, linkage_records
+from onestory.people.domain import nhs_number
 from onestory.people.domain.explain import FieldAgreement, explain_pair
-from onestory.people.models import LinkDecision, ReviewPair
+from onestory.people.domain.history import Decision, group_decisions
+from onestory.people.models import LinkDecision, Person, PersonLink, ReviewPair
 from onestory.sources.models import SourceRecord
 
 
@@ -77,3 +82,174 @@ def review_pair(*, by: Actor, pair_id: int) -> PairReview:
         detail={"pair": pair.pk, "records": list(key)},
     )
     return PairReview(pair, pair.record_a, pair.record_b, explain_pair(a_view, b_view), decision)
+
+
+# ---------------------------------------------------------------------- identity pages
+
+
+class NotFound(ValueError):
+    """No person, or more than one, answers to what was asked for."""
+
+
+def find_person(*, by: Actor, term: str) -> Person:
+    """The person a data-quality officer means by `term`: a person id (the UUID on their
+    record page) or an NHS number held by their records in the current run. Raises
+    NotFound when nobody, or more than one person, answers."""
+    require(by, Permission.REVIEW_LINKAGE)
+    term = (term or "").strip()
+    if not term:
+        raise NotFound("Enter a person id or an NHS number.")
+    try:
+        external = uuid.UUID(term)
+    except ValueError:
+        external = None
+    if external is not None:
+        person = Person.objects.filter(external_id=external).first()
+        if person is None:
+            raise NotFound("No person has that id.")
+        return person
+    digits = nhs_number.normalise(term)
+    if not nhs_number.is_valid(digits):
+        raise NotFound("Enter a person id, or a 10-digit NHS number that passes its check.")
+    run = current_run()
+    people = (
+        set(
+            PersonLink.objects.filter(run=run, record__nhs_number=digits).values_list(
+                "person_id", flat=True
+            )
+        )
+        if run
+        else set()
+    )
+    if not people:
+        raise NotFound("No person in the current index has that NHS number.")
+    if len(people) > 1:
+        raise NotFound("More than one person holds that NHS number: look them up by id.")
+    return Person.objects.get(pk=people.pop())
+
+
+@dataclass
+class HeldRecord:
+    record: SourceRecord
+    rule: str
+    match_probability: float | None
+
+
+@dataclass
+class HistoryRecordRef:
+    id: int
+    label: str  # "Leeds Housing H00042"
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    by: str
+    what: str  # "Merged", "Unmerged", "Reviewed: same person", "Reviewed: not the same person"
+    reason: str
+    records: list[HistoryRecordRef]
+
+
+@dataclass
+class PersonIdentity:
+    person: Person
+    records: list[HeldRecord]
+    history: list[HistoryEntry]
+    version: int | None  # the current run's version
+
+
+_WHAT = {
+    ("merge", LinkDecision.LINK): "Merged",
+    ("unmerge", LinkDecision.LINK): "Unmerged",
+    ("unmerge", LinkDecision.NO_LINK): "Unmerged",
+    ("review", LinkDecision.LINK): "Reviewed: same person",
+    ("review", LinkDecision.NO_LINK): "Reviewed: not the same person",
+}
+
+
+def _history(record_ids: set[int]) -> list[HistoryEntry]:
+    """Every decision touching these records, newest first; the decisions one merge or
+    unmerge wrote together (same time, same officer, same reason) are one entry."""
+    if not record_ids:
+        return []
+    rows = list(
+        LinkDecision.objects.filter(Q(record_a_id__in=record_ids) | Q(record_b_id__in=record_ids))
+        .select_related("record_a__system", "record_b__system")
+        .order_by("-decided_at", "-id")
+    )
+    groups = group_decisions(
+        [
+            Decision(
+                at=d.decided_at,
+                by=d.decided_by_id,
+                via=d.via,
+                reason=d.reason,
+                decision=d.decision,
+                records=(d.record_a_id, d.record_b_id),
+            )
+            for d in rows
+        ]
+    )
+    labels = {}
+    by_label = {}
+    for d in rows:
+        by_label[d.decided_by_id] = d.decided_by
+        for r in (d.record_a, d.record_b):
+            labels[r.pk] = f"{r.system.org_name} {r.local_id}"
+    return [
+        HistoryEntry(
+            at=g.at,
+            by=by_label[g.by],
+            what=_WHAT.get((g.via, g.decision), f"{g.via}: {g.decision}"),
+            reason=g.reason,
+            records=[HistoryRecordRef(r, labels[r]) for r in g.records],
+        )
+        for g in groups
+    ]
+
+
+def person_identity(*, by: Actor, person: Person) -> PersonIdentity:
+    """A person's source records in the current run (each with the rule that put it there)
+    and the history of decisions, merges and unmerges touching any record the person holds
+    or ever held. Needs `REVIEW_LINKAGE`; the read is audited with ids only."""
+    require(by, Permission.REVIEW_LINKAGE)
+    run = current_run()
+    links = (
+        list(
+            PersonLink.objects.filter(run=run, person=person)
+            .select_related("record__system")
+            .order_by("record__system__kind", "record__local_id")
+        )
+        if run
+        else []
+    )
+    ever = set(PersonLink.objects.filter(person=person).values_list("record_id", flat=True))
+    record_event(
+        by=by,
+        action="people.view_identity",
+        detail={"person": person.pk, "records": [x.record_id for x in links]},
+    )
+    return PersonIdentity(
+        person=person,
+        records=[HeldRecord(x.record, x.rule, x.match_probability) for x in links],
+        history=_history(ever),
+        version=run.version if run else None,
+    )
+
+
+def records_by_key(keys: list[str]) -> list[SourceRecord]:
+    """Source records named as SYSTEM:LOCAL_ID (the system code itself holds a colon, as in
+    "housing:H001:T0042"); raises NotFound naming the first key that matches nothing."""
+    out = []
+    for key in keys:
+        found = None
+        parts = key.split(":")
+        for cut in range(1, len(parts)):
+            code, local = ":".join(parts[:cut]), ":".join(parts[cut:])
+            found = SourceRecord.objects.filter(system__code=code, local_id=local).first()
+            if found:
+                break
+        if found is None:
+            raise NotFound(f"No source record {key!r} (expected SYSTEM:LOCAL_ID).")
+        out.append(found)
+    return out

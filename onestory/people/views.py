@@ -1,15 +1,17 @@
-"""The linkage review queue: thin views over `people.queries` (reads, checked and audited)
-and `people.actions.decide_pair` (the one way a decision is made)."""
+"""The identity pages: thin views over `people.queries` (reads, checked and audited) and
+`people.actions` (decisions, merges and unmerges: the one way each is made)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from onestory.access.policy import actor_for_user
+from onestory.access.domain.roles import Permission
+from onestory.access.policy import actor_for_user, require
 from onestory.people import queries
-from onestory.people.actions import decide_pair
-from onestory.people.models import LinkDecision
+from onestory.people.actions import current_run, decide_and_apply, merge_people, unmerge_records
+from onestory.people.models import LinkDecision, Person, PersonLink
 
 
 @login_required
@@ -20,23 +22,32 @@ def review_queue(request):
     return render(request, "people/review_queue.html", {"pairs": queries.list_review_pairs(by=by)})
 
 
+def _holder(record_id: int) -> Person | None:
+    link = PersonLink.objects.filter(run=current_run(), record_id=record_id).first()
+    return link.person if link else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_pair(request, pair_id: int):
-    """One pair side by side; POST decides it (link / don't link) with an optional reason."""
+    """One pair side by side; POST decides it (link / don't link) with an optional reason.
+    A link joins the two people at once and shows the person it made."""
     by = actor_for_user(request.user, "page")
     review = queries.review_pair(by=by, pair_id=pair_id)
     if request.method == "POST":
         decision = request.POST.get("decision", "")
         if decision in {LinkDecision.LINK, LinkDecision.NO_LINK}:
-            decide_pair(
+            decide_and_apply(
                 by=by,
                 record_a=review.pair.record_a_id,
                 record_b=review.pair.record_b_id,
                 decision=decision,
                 reason=request.POST.get("reason", "").strip(),
             )
-            messages.success(request, "Decision saved. The next linkage run applies it.")
+            if decision == LinkDecision.LINK and (person := _holder(review.pair.record_a_id)):
+                messages.success(request, "Linked: both records now belong to this person.")
+                return redirect("identity-person", person_id=person.external_id)
+            messages.success(request, "Decision saved: the records stay apart in every run.")
             return redirect("identity-review")
         return render(
             request,
@@ -45,3 +56,125 @@ def review_pair(request, pair_id: int):
             status=400,
         )
     return render(request, "people/review_pair.html", {"review": review})
+
+
+def _officer(request):
+    """The signed-in data-quality officer (or anyone with REVIEW_LINKAGE), checked before
+    anything is looked up."""
+    by = actor_for_user(request.user, "page")
+    require(by, Permission.REVIEW_LINKAGE)
+    return by
+
+
+def _person(person_id) -> Person:
+    try:
+        return Person.objects.get(external_id=person_id)
+    except Person.DoesNotExist as exc:
+        raise Http404("No such person") from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person(request, person_id):
+    """A person's identity: the source records the current run gives them, the history of
+    decisions, merges and unmerges, and (POST) splitting chosen records off into a person
+    of their own, with a reason."""
+    by = _officer(request)
+    subject = _person(person_id)
+    errors: dict[str, str] = {}
+    chosen: list[str] = []
+    reason = ""
+    if request.method == "POST":
+        chosen = request.POST.getlist("record")
+        reason = request.POST.get("reason", "").strip()
+        identity = queries.person_identity(by=by, person=subject)
+        held = {str(h.record.pk) for h in identity.records}
+        if not chosen or not set(chosen) <= held:
+            errors["record"] = "Choose the records to split off into a separate person."
+        elif set(chosen) == held:
+            errors["record"] = "Leave this person at least one record."
+        if not reason:
+            errors["reason"] = "Say why these records are not this person."
+        if not errors:
+            split = sorted(int(r) for r in chosen)
+            unmerge_records(by=by, person=subject.pk, record_ids=split, reason=reason)
+            other = _holder(split[0])
+            messages.success(
+                request,
+                f"{len(split)} record{'s' if len(split) != 1 else ''} split off into "
+                "a separate person.",
+            )
+            request.session["identity_split_to"] = str(other.external_id) if other else ""
+            return redirect("identity-person", person_id=subject.external_id)
+    identity = queries.person_identity(by=by, person=subject)
+    split_to = request.session.pop("identity_split_to", "") if request.method == "GET" else ""
+    return render(
+        request,
+        "people/person.html",
+        {
+            "identity": identity,
+            "errors": errors,
+            "chosen": chosen,
+            "reason": reason,
+            "split_to": split_to,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def merge(request):
+    """Find two people (by person id or NHS number), see them side by side with their
+    source records, and merge them with a reason."""
+    by = _officer(request)
+    data = request.POST if request.method == "POST" else request.GET
+    terms = {"first": data.get("first", "").strip(), "second": data.get("second", "").strip()}
+    reason = request.POST.get("reason", "").strip() if request.method == "POST" else ""
+    errors: dict[str, str] = {}
+    found: dict[str, queries.PersonIdentity] = {}
+    if any(terms.values()):
+        for key, term in terms.items():
+            try:
+                found[key] = queries.person_identity(
+                    by=by, person=queries.find_person(by=by, term=term)
+                )
+            except queries.NotFound as exc:
+                errors[key] = str(exc)
+        if len(found) == 2 and found["first"].person.pk == found["second"].person.pk:
+            errors["second"] = "That is the same person: choose someone else."
+        for key, identity in found.items():
+            if key not in errors and not identity.records:
+                errors[key] = "This person holds no records in the current index."
+    if request.method == "POST" and not errors:
+        if len(found) < 2:
+            errors["first"] = errors.get("first") or "Find both people first."
+        elif any(
+            request.POST.get(f"shown_{key}") != str(identity.person.external_id)
+            for key, identity in found.items()
+        ):
+            # the search terms changed since the two were shown: show the new pair first
+            errors["first"] = "Check these two people before merging them."
+        elif not reason:
+            errors["reason"] = "Say why these are the same person."
+        else:
+            merge_people(
+                by=by,
+                people=(found["first"].person.pk, found["second"].person.pk),
+                reason=reason,
+            )
+            survivor = _holder(found["first"].records[0].record.pk)
+            messages.success(request, "Merged: all the records now belong to this person.")
+            return redirect("identity-person", person_id=survivor.external_id)
+    return render(
+        request,
+        "people/merge.html",
+        {
+            "terms": terms,
+            "found": found,
+            "errors": errors,
+            "reason": reason,
+            "ready": len(found) == 2 and not {"first", "second"} & errors.keys(),
+        },
+        status=400 if errors else 200,
+    )
