@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "onestory.record",
     "onestory.portal",
     "onestory.interop",
+    "onestory.planning",
 ]
 
 MIDDLEWARE = [
