@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "onestory.portal",
     "onestory.interop",
     "onestory.planning",
+    "onestory.budgets",
+    "onestory.casework",
 ]
 
 MIDDLEWARE = [
