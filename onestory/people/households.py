@@ -7,37 +7,92 @@ its own access check (the integrated record's queries)."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from django.db.models import OuterRef, Q, Subquery
+
 from onestory.people.actions import current_run
 from onestory.people.domain.households import household_key, same_name
 from onestory.people.models import PersonLink
 from onestory.sources.models import SourceRecord, SourceRelationship
 
 
-def _current_home(person_id: int, run) -> str:
-    """The household key most of the person's records give (the lowest on a tie)."""
-    rows = SourceRecord.objects.filter(links__run=run, links__person_id=person_id).values_list(
-        "address", "postcode"
-    )
+def _home(rows) -> str:
+    """The household key most of these (address, postcode) pairs give (the lowest on a
+    tie); empty when none gives one."""
     keys = Counter(k for a, p in rows if (k := household_key(a, p)))
     if not keys:
         return ""
     return sorted(keys.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
-def household_of(person_id: int) -> list[int]:
-    """The other people of the current run living at this person's address."""
-    run = current_run()
+def _current_home(person_id: int, run) -> str:
+    rows = SourceRecord.objects.filter(links__run=run, links__person_id=person_id).values_list(
+        "address", "postcode"
+    )
+    return _home(rows)
+
+
+def _household(person_id: int, home: str, run) -> tuple[set[int], list[SourceRecord]]:
+    """(the other people whose own home is `home`, the records at `home` of those people
+    or of nobody in the run). One query: every record at the home's postcode and every
+    record of anyone holding one there (their homes are decided on all their records)."""
+    postcode = home.split("|")[0]
+    holders_here = PersonLink.objects.filter(run=run, record__norm_postcode=postcode).values(
+        "person_id"
+    )
+    rows = list(
+        SourceRecord.objects.filter(
+            Q(norm_postcode=postcode)
+            | Q(links__run=run, links__person_id__in=Subquery(holders_here))
+        )
+        .annotate(
+            holder=Subquery(
+                PersonLink.objects.filter(run=run, record=OuterRef("pk")).values("person_id")[:1]
+            )
+        )
+        .select_related("system")
+        .distinct()
+    )
+    by_person: dict[int, list[SourceRecord]] = defaultdict(list)
+    for r in rows:
+        if r.holder is not None:
+            by_person[r.holder].append(r)
+    members = {
+        p
+        for p, recs in by_person.items()
+        if p != person_id and _home((r.address, r.postcode) for r in recs) == home
+    }
+    records = [
+        r
+        for r in rows
+        if household_key(r.address, r.postcode) == home
+        and (r.holder in members or r.holder is None)
+    ]
+    return members, records
+
+
+def household_of(person_id: int, run=None) -> list[int]:
+    """The other people of the current run (or `run`) living at this person's address:
+    people whose records mostly give the address this person's records mostly give."""
+    run = run or current_run()
     if run is None:
         return []
     home = _current_home(person_id, run)
-    if not home:
+    return sorted(_household(person_id, home, run)[0]) if home else []
+
+
+def household_records(person_id: int, run=None, own=None) -> list[SourceRecord]:
+    """The source records of the others at this person's address, for the record page:
+    each household member's records that give the address (see `household_of`), and
+    records there that the run does not hold (someone not linked to anyone yet). `own`,
+    the person's records the caller already has (the ones its reader may see), decides the
+    address without another query."""
+    run = run or current_run()
+    if run is None:
         return []
-    postcode = home.split("|")[0]
-    candidates = SourceRecord.objects.filter(links__run=run, norm_postcode=postcode).values_list(
-        "links__person_id", "address", "postcode"
-    )
-    others = {p for p, a, pc in candidates if p != person_id and household_key(a, pc) == home}
-    return sorted(p for p in others if _current_home(p, run) == home)
+    home = _home((r.address, r.postcode) for r in own) if own is not None else ""
+    if own is None:
+        home = _current_home(person_id, run)
+    return _household(person_id, home, run)[1] if home else []
 
 
 @dataclass(frozen=True)
