@@ -35,6 +35,7 @@ from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.domain.nhs_number import format_nhs_number
 from onestory.people.domain.normalise import format_postcode, name_key
+from onestory.people.households import household_records
 from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.record.domain import summary as rules
 from onestory.record.domain.labels import category_label, kind_label, relationship_label
@@ -743,15 +744,8 @@ def _household_and_family(
         else {}
     )
 
-    keys = {rules.address_key(r.address, r.postcode) for r in records} - {""}
-    postcodes = {r.norm_postcode for r in records if r.norm_postcode}
-    neighbours = [
-        r
-        for r in SourceRecord.objects.filter(norm_postcode__in=postcodes)
-        .exclude(id__in=own_ids)
-        .select_related("system")
-        if rules.address_key(r.address, r.postcode) in keys
-    ]
+    # The others at the person's address, as the person index groups households.
+    neighbours = household_records(person.id, run, own=records) if run is not None else []
 
     others = {r.id for r in related_records.values()} | {r.record_id for r in incoming}
     others |= {r.id for r in neighbours}
