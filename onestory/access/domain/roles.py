@@ -39,6 +39,10 @@ class Permission(StrEnum):
     SET_SHARING_CHOICES = "set_sharing_choices"
     # Decide uncertain linkage pairs, merge and unmerge people (identity, issue 4).
     REVIEW_LINKAGE = "review_linkage"
+    # Lead a multidisciplinary team (issue 8): see the case-finding worklist, take people
+    # onto the MDT caseload, run meetings and assign actions. A function GPs and care
+    # coordinators hold, not a role of its own.
+    LEAD_MDT = "lead_mdt"
     # The care and support plan (planning, issue 6): read it, propose statements, goals and
     # reviews (staff), and confirm statements as the person's own words (the person or
     # their representative only).
@@ -104,7 +108,8 @@ _SOCIAL_CARE_VIEW = frozenset(
 
 
 class GP(Role):
-    code, label, permissions, categories = "gp", "GP", _EMERGENCY_CARE, _HEALTH_VIEW
+    code, label, categories = "gp", "GP", _HEALTH_VIEW
+    permissions = _EMERGENCY_CARE | {Permission.LEAD_MDT}
 
 
 class Nurse(Role):
@@ -124,7 +129,7 @@ class SocialWorker(Role):
 
 class CareCoordinator(Role):
     code, label = "care_coordinator", "Care coordinator"
-    permissions = _EMERGENCY_CARE | {Permission.MANAGE_BUDGETS}
+    permissions = _EMERGENCY_CARE | {Permission.MANAGE_BUDGETS, Permission.LEAD_MDT}
     categories = _SOCIAL_CARE_VIEW | {FINANCE}
 
 
