@@ -3,13 +3,10 @@ as a current service, how addresses compare, and how relationships read from the
 
 No Django here: the query layer hands in plain values."""
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from onestory.people.domain.normalise import postcode_key
 
 GP_KIND = "gp"
 
@@ -62,20 +59,6 @@ def age_on(date_of_birth: date | None, today: date) -> int | None:
     if (today.month, today.day) < (date_of_birth.month, date_of_birth.day):
         years -= 1
     return years
-
-
-_ADDRESS_NOISE = re.compile(r"[^a-z0-9]")
-
-
-def address_key(address: str, postcode: str) -> str:
-    """Compare addresses as lower-case letters and digits plus the postcode key, so that
-    punctuation and spacing differences between systems do not matter. Empty when either
-    part is missing: a postcode alone is a street, not a household."""
-    line = _ADDRESS_NOISE.sub("", (address or "").lower())
-    code = postcode_key(postcode)
-    if not line or not code:
-        return ""
-    return f"{line}|{code}"
 
 
 def is_open(end: date | None, status: str, today: date) -> bool:
