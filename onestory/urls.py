@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("onestory.record.urls")),
     path("", include("onestory.sources.urls")),
     path("", include("onestory.portal.urls")),
+    path("", include("onestory.budgets.urls")),
     path("identity/", include("onestory.people.urls")),
     path("api/", api.urls),
 ]
