@@ -1,0 +1,173 @@
+"""/fhir: plain Django views speaking `application/fhir+json` (ADR 0007). They
+authenticate (bearer token or session), then call only the interop actions and queries;
+every error is an OperationOutcome with the matching HTTP status."""
+
+import json
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+
+from onestory.access.policy import actor_for_user
+from onestory.interop import actions, queries
+from onestory.interop.domain.bundle import SUPPORTED_TYPES, BundleError, parse_json
+from onestory.interop.domain.responses import (
+    capability_statement,
+    everything_bundle,
+    operation_outcome,
+    searchset,
+    transaction_response,
+)
+from onestory.interop.domain.search import SearchError, parse_search
+
+FHIR_JSON = "application/fhir+json; charset=utf-8"
+
+
+def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(body), status=status, content_type=FHIR_JSON)
+
+
+def outcome(status: int, code: str, text: str, expression: str = "") -> HttpResponse:
+    return fhir_response(operation_outcome([(code, text, expression)]), status)
+
+
+def _base(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/fhir").rstrip("/")
+
+
+def _actor(request: HttpRequest):
+    """The caller: a bearer token's member of staff, else the signed-in user."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = actions.user_for_token(header[7:].strip())
+        if user is None:
+            return None
+        request.fhir_token = True
+        return actor_for_user(user, "api")
+    if request.user.is_authenticated:
+        return actor_for_user(request.user, "api")
+    return None
+
+
+def fhir_view(view):
+    """Authentication, CSRF for signed-in sessions, and errors as OperationOutcomes."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        try:
+            actor = _actor(request)
+            if actor is None:
+                return outcome(401, "login", "Authentication required: a bearer token or sign-in.")
+            if request.method == "POST" and not getattr(request, "fhir_token", False):
+                refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+                if refused is not None:
+                    return outcome(403, "forbidden", "CSRF check failed.")
+            return view(request, actor, *args, **kwargs)
+        except PermissionDenied as exc:
+            return outcome(403, "forbidden", str(exc) or queries.REFUSED)
+        except Http404 as exc:
+            return outcome(404, "not-found", str(exc) or queries.NOT_FOUND)
+        except SearchError as exc:
+            return outcome(400, "not-supported", str(exc))
+
+    return wrapper
+
+
+def metadata(request: HttpRequest) -> HttpResponse:
+    """The CapabilityStatement: public, as FHIR expects."""
+    if request.method != "GET":
+        return outcome(405, "not-supported", "metadata is read only.")
+    return fhir_response(capability_statement(_base(request)))
+
+
+@fhir_view
+def base(request: HttpRequest, actor) -> HttpResponse:
+    """POST a transaction, batch or collection Bundle."""
+    if request.method != "POST":
+        return outcome(405, "not-supported", "POST a transaction or batch Bundle here.")
+    try:
+        data = parse_json(request.body)
+        if isinstance(data, dict) and data.get("resourceType") != "Bundle":
+            raise BundleError(
+                f"expected a Bundle, not resourceType '{data.get('resourceType')}'",
+                "resourceType",
+            )
+        result = actions.import_bundle(data, by=actor, file_name="POST /fhir")
+    except BundleError as exc:
+        return outcome(400, "structure" if "JSON" in str(exc) else "invalid", str(exc), exc.path)
+    issues = [("invalid", f"{e['resource']}: {e['message']}", e["path"]) for e in result.errors]
+    if result.rejected:
+        return fhir_response(operation_outcome(issues), 422)
+    body = transaction_response(
+        "transaction" if result.bundle_type == "transaction" else "batch",
+        [(entry.ref, status) for entry, status in result.outcomes],
+    )
+    if issues:
+        body["entry"].append(
+            {
+                "response": {
+                    "status": "422 Unprocessable Entity",
+                    "outcome": operation_outcome(issues),
+                }
+            }
+        )
+    return fhir_response(body)
+
+
+def _supported(resource_type: str) -> HttpResponse | None:
+    if resource_type not in SUPPORTED_TYPES:
+        return outcome(404, "not-supported", f"Resource type '{resource_type}' is not served.")
+    return None
+
+
+@fhir_view
+def type_search(request: HttpRequest, actor, resource_type: str) -> HttpResponse:
+    if request.method != "GET":
+        return outcome(405, "not-supported", "Only read and search are supported.")
+    if (refused := _supported(resource_type)) is not None:
+        return refused
+    params = {k: request.GET.getlist(k) for k in request.GET}
+    query = parse_search(resource_type, params)
+    page = queries.search(query, by=actor)
+    return fhir_response(
+        searchset(
+            _base(request),
+            resource_type,
+            params,
+            page.total,
+            query.offset,
+            query.count,
+            page.resources,
+            page.included,
+        )
+    )
+
+
+@fhir_view
+def read(request: HttpRequest, actor, resource_type: str, resource_id: str) -> HttpResponse:
+    if request.method != "GET":
+        return outcome(405, "not-supported", "Only read and search are supported.")
+    if (refused := _supported(resource_type)) is not None:
+        return refused
+    return fhir_response(queries.read_resource(resource_type, resource_id, by=actor))
+
+
+@fhir_view
+def patient_everything(request: HttpRequest, actor, resource_id: str) -> HttpResponse:
+    if request.method != "GET":
+        return outcome(405, "not-supported", "$everything is read only.")
+    unknown = set(request.GET) - {"_download", "_format"}
+    if unknown:
+        raise SearchError(f"unknown parameter '{sorted(unknown)[0]}' for $everything")
+    resources = queries.everything(resource_id, by=actor)
+    download = request.GET.get("_download")
+    response = fhir_response(
+        everything_bundle(_base(request), resources, "collection" if download else "searchset")
+    )
+    if download:
+        response["Content-Disposition"] = f'attachment; filename="onestory-{resource_id}.json"'
+    return response
