@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "onestory.budgets.commands",  # who-pays
     "onestory.demo",  # demo, serve, migrate
     "onestory.casework.commands",  # casefinding, casework escalate|followup
+    "onestory.interop.commands",  # fhir import, export, token
 )
 
 
