@@ -11,4 +11,5 @@ urlpatterns = [
     path("identity/", include("onestory.people.urls")),
     path("mdt/", include("onestory.casework.urls")),
     path("api/", api.urls),
+    path("", include("onestory.interop.urls")),  # /fhir
 ]
