@@ -227,3 +227,75 @@ def person_user(p: Person, username: str | None = None, acting_as: str = "self",
     u = user(username, role="")
     PersonAccount.objects.create(user=u, person=p, acting_as=acting_as, representative_name=name)
     return u
+
+
+def casefinding_population(n: int = 60, seed: int = 1) -> list[Person]:
+    """`n` people at one GP practice, linked in the current run, for case finding as at
+    31 October 2026: ages 40–95; conditions (SNOMED CT) and emergency admissions rising with
+    age, so that every year has people with and without an admission. Returns the people,
+    oldest last."""
+    import random
+
+    rng = random.Random(seed)
+    gp = source_system("gp", "Y02101", "Ashbridge Health Centre")
+    acute = source_system("acute", "R9A", "Ashbridge Teaching Hospitals")
+    conditions = [
+        "38341003",
+        "44054006",
+        "84114007",
+        "49436004",
+        "52448006",
+        "13645005",
+        "161898004",
+        "64859006",
+        "165232002",
+        "15188001",
+    ]
+    people = []
+    for i in range(n):
+        age = 40 + (55 * i) // max(n - 1, 1)
+        frail = i / max(n - 1, 1)
+        nhs = nhs_number()
+        g = source_record(
+            gp,
+            nhs_number=nhs,
+            given_name=f"Case{i}",
+            family_name="Finding",
+            date_of_birth=date(2026 - age, 3, 1),
+            postcode="LS12 3AB",
+        )
+        a = source_record(
+            acute,
+            nhs_number=nhs,
+            given_name=f"Case{i}",
+            family_name="Finding",
+            date_of_birth=date(2026 - age, 3, 1),
+            postcode="LS12 3AB",
+        )
+        for code in conditions[: int(frail * len(conditions))]:
+            source_event(
+                g,
+                kind="condition",
+                title="Diagnosis",
+                code=code,
+                code_system="http://snomed.info/sct",
+                start=date(2020, 1, 1),
+            )
+        for year_start in (date(2024, 11, 15), date(2025, 11, 15)):
+            if rng.random() < 0.1 + 0.7 * frail:
+                admitted = year_start + timedelta(days=rng.randint(0, 300))
+                source_event(
+                    a,
+                    kind="admission",
+                    title="Emergency admission",
+                    start=admitted,
+                    end=admitted + timedelta(days=rng.randint(1, 12)),
+                    code="233604007",
+                    code_display="Pneumonia",
+                    details={
+                        "admission_method": "emergency",
+                        "discharge_destination": "usual place of residence",
+                    },
+                )
+        people.append(linked_person(g, a))
+    return people
