@@ -203,9 +203,10 @@ class Validation:
     trained_on: int
     held_out: int
     admitted_rate: float
-    auc: float
-    auc_age_only: float
-    brier: float
+    # None when too few people to hold any out with both outcomes.
+    auc: float | None
+    auc_age_only: float | None
+    brier: float | None
     calibration: tuple[risk.CalibrationBin, ...]
     model: risk.LogisticModel
     age_model: risk.LogisticModel
@@ -221,20 +222,31 @@ def train(con: duckdb.DuckDBPyConnection, as_of: date) -> Validation:
     index = as_of - timedelta(days=365)
     cohort = features(con, index).join(outcomes(con, index, as_of), on="person_id", how="left")
     y = cohort["admitted"].fill_null(0).to_numpy().astype(np.float64)
+    if len(y) == 0 or y.min() == y.max():
+        raise ValueError(
+            "Cannot train the risk model: the year before the date needs people both with and "
+            "without an emergency admission."
+        )
     x = risk.design(_columns(cohort))
     test = risk.held_out(cohort["person_id"].to_numpy())
-    model = risk.fit_logistic(x[~test], y[~test], risk.FEATURE_NAMES)
+    train_rows = ~test
+    if y[train_rows].min() == y[train_rows].max():
+        # Too few people to hold any out and still see both outcomes: train on everyone
+        # and report no held-out figures rather than misleading ones.
+        train_rows = np.ones(len(y), dtype=bool)
+    model = risk.fit_logistic(x[train_rows], y[train_rows], risk.FEATURE_NAMES)
     x_age = x[:, :2]
-    age_model = risk.fit_logistic(x_age[~test], y[~test], ("age",))
-    p = model.predict(x[test])
+    age_model = risk.fit_logistic(x_age[train_rows], y[train_rows], ("age",))
+    validated = bool(test.any()) and y[test].min() != y[test].max() and not train_rows.all()
+    p = model.predict(x[test]) if validated else np.array([])
     return Validation(
-        trained_on=int((~test).sum()),
-        held_out=int(test.sum()),
+        trained_on=int(train_rows.sum()),
+        held_out=int(test.sum()) if validated else 0,
         admitted_rate=float(y.mean()),
-        auc=risk.auc(y[test], p),
-        auc_age_only=risk.auc(y[test], age_model.predict(x_age[test])),
-        brier=risk.brier(y[test], p),
-        calibration=risk.calibration(y[test], p),
+        auc=risk.auc(y[test], p) if validated else None,
+        auc_age_only=risk.auc(y[test], age_model.predict(x_age[test])) if validated else None,
+        brier=risk.brier(y[test], p) if validated else None,
+        calibration=risk.calibration(y[test], p) if validated else (),
         model=model,
         age_model=age_model,
     )

@@ -30,7 +30,7 @@ def html_report(run: CaseFindingRun) -> str:
 
     v = run.validation
     cal = v["calibration"]
-    top = max(max(b["mean_predicted"] for b in cal), max(b["observed"] for b in cal), 0.05)
+    top = max([b["mean_predicted"] for b in cal] + [b["observed"] for b in cal] + [0.05])
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
