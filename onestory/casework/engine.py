@@ -260,12 +260,13 @@ def score(con: duckdb.DuckDBPyConnection, as_of: date, model: risk.LogisticModel
     contributions = model.contributions(x)
     # The two features adding most to this person's risk, as readable reasons.
     top = np.argsort(-contributions, axis=1)[:, :2]
-    labels = np.array([f[1] for f in risk.FEATURES])
-    positive = np.take_along_axis(contributions, top, axis=1) > 0
-    drivers = [
-        [str(labels[j]) for j, keep in zip(row, keep_row, strict=True) if keep]
-        for row, keep_row in zip(top, positive, strict=True)
-    ]
+    labels = np.array([f[1] for f in risk.FEATURES], dtype=object)
+    chosen = np.take_along_axis(contributions, top, axis=1)
+    first = np.where(chosen[:, 0] > 0, labels[top[:, 0]], None)
+    second = np.where(chosen[:, 1] > 0, labels[top[:, 1]], None)
+    drivers = pl.DataFrame(
+        {"a": first, "b": second}, schema={"a": pl.String, "b": pl.String}
+    ).select(pl.concat_list("a", "b").list.drop_nulls().alias("risk_drivers"))["risk_drivers"]
     efi_scores = current["efi_deficits"].to_numpy() / efi.DEFICIT_COUNT
     categories = np.select(
         [efi_scores <= b for b, _ in efi.CATEGORY_BOUNDS],
@@ -276,7 +277,7 @@ def score(con: duckdb.DuckDBPyConnection, as_of: date, model: risk.LogisticModel
         pl.Series("efi_score", efi_scores),
         pl.Series("efi_category", categories),
         pl.Series("risk", p),
-        pl.Series("risk_drivers", drivers, dtype=pl.List(pl.String)),
+        drivers,
     )
     return scored.join(recent_admissions(con, as_of), on="person_id", how="left").join(
         lace(con, as_of), on="person_id", how="left"
