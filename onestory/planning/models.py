@@ -172,6 +172,19 @@ class GoalProgress(models.Model):
     professional_words = models.TextField(blank=True)
 
 
+ACTION_LABELS = {
+    "created": "Plan started",
+    "statement_proposed": "Statement added",
+    "statement_edited": "Statement changed",
+    "statement_confirmed": "Statement confirmed",
+    "version_restored": "Earlier version restored",
+    "goal_added": "Goal added",
+    "coordinator_set": "Care coordinator named",
+    "review_recorded": "Review recorded",
+    "imported": "Imported as drafts",
+}
+
+
 class PlanVersion(models.Model):
     """The whole plan after one change: what the diff view compares and restore brings
     back. Labels and ids only, like the audit log."""
@@ -189,3 +202,7 @@ class PlanVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="one_version_number")
         ]
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action.replace("_", " ").capitalize())

@@ -138,6 +138,8 @@ def get_plan(
     )
     page = PlanPage(person=person, name=name, plan=plan)
     if plan is None:
+        # Empty sections, so the person can start their plan by writing in it.
+        page.sections = [SectionView(s, ()) for s in sections_for(kind) if s.code != "goals"]
         return page
     rows = list(plan.statements.select_related("goal"))
     by_section: dict[str, list[StatementView]] = {}
@@ -313,3 +315,30 @@ def own_words_report(*, by: Actor) -> OwnWordsReport:
     )
     record_event(by=by, action="plan.report_viewed", detail={"plans": report.plans})
     return report
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    exists: bool
+    share: provenance.Share
+    goals: int
+    next_review_on: date | None
+    review_overdue: bool
+
+
+def plan_summary(person_id, *, by: Actor) -> PlanSummary | None:
+    """Counts for the plan card on the record page (no words): None when the actor may not
+    see the plan. The record page that shows it is itself audited."""
+    person = _person(person_id)
+    if not has_permission(by, Permission.VIEW_PLAN) or not decide(by, person).allowed:
+        return None
+    plan = Plan.objects.filter(person=person, kind=PlanKind.PERSON).first()
+    if plan is None:
+        return PlanSummary(False, provenance.Share(0, 0, 0), 0, None, False)
+    return PlanSummary(
+        True,
+        provenance.share(s.as_domain() for s in plan.statements.all()),
+        plan.goals.count(),
+        plan.next_review_on,
+        bool(plan.next_review_on and plan.next_review_on < timezone.localdate()),
+    )
