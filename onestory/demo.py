@@ -480,7 +480,11 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     logins = step("logins", lambda: create_demo_logins(by=actor))
     examples = example_people(by=actor)
     person_logins = create_demo_relationships(examples, by=actor)
+    from onestory.planning.demo import create_demo_plans
+
+    plans = create_demo_plans(examples, by=actor)
     return {
+        "plans": plans,
         "person_logins": person_logins,
         "generated": generated,
         "imported": imported,
@@ -508,6 +512,11 @@ def _demo(args) -> int:
             f"Linked: {stats.get('records', 0):,} source records into "
             f"{stats.get('people', 0):,} people (run {result['linked'].version})."
         )
+    plans = result["plans"]
+    print(
+        f"Care plans: {plans.plans:,} ({plans.own_words:,} statements in people's own words, "
+        f"{plans.on_behalf:,} by a representative, {plans.drafts:,} drafts to confirm)."
+    )
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])
