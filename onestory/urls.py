@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("onestory.sources.urls")),
     path("", include("onestory.portal.urls")),
     path("", include("onestory.budgets.urls")),
+    path("", include("onestory.planning.urls")),
     path("identity/", include("onestory.people.urls")),
     path("mdt/", include("onestory.casework.urls")),
     path("api/", api.urls),
