@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "onestory.audit.commands",  # audit verify
     "onestory.budgets.commands",  # who-pays
     "onestory.demo",  # demo, serve, migrate
+    "onestory.planning.commands",  # plan import, plan report
     "onestory.casework.commands",  # casefinding, casework escalate|followup
     "onestory.interop.commands",  # fhir import, export, token
 )
