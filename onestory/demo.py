@@ -524,5 +524,13 @@ def _demo(args) -> int:
 
     db = connection.settings_dict
     where = f"{db['NAME']} on {db['HOST']}" if db.get("HOST") else str(db["NAME"])
+    from onestory.casework.demo import create_demo_mdt
+
+    mdt = create_demo_mdt(by=demo_actor())
+    print(
+        f"MDT: {mdt.people_scored:,} people scored, {mdt.taken_on} taken onto the caseload "
+        f"(gp.demo leads, carecoordinator.demo coordinates)"
+        + (f"; {mdt.note}" if mdt.note else "")
+    )
     print(f"The data is in {where}. Serve it with: onestory serve (make demo does).")
     return 0
