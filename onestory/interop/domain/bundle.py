@@ -99,7 +99,7 @@ def validation_issues(label: str, resource: dict[str, Any]) -> list[Issue]:
     rtype = str(resource.get("resourceType", ""))
     try:
         model = get_fhir_model_class(rtype)
-    except KeyError:
+    except (KeyError, AttributeError, ValueError):
         return [Issue(label, "resourceType", f"'{rtype}' is not a FHIR R4 resource type")]
     try:
         model.model_validate(resource)
@@ -123,7 +123,7 @@ def read_bundle(data: Any) -> tuple[str, list[Entry]]:
     if data["resourceType"] != "Bundle":
         try:
             get_fhir_model_class(str(data["resourceType"]))
-        except KeyError:
+        except (KeyError, AttributeError, ValueError):
             raise BundleError(
                 f"resourceType '{data['resourceType']}' is not a FHIR R4 resource type",
                 "resourceType",
