@@ -99,10 +99,11 @@ def sending_system(organizations: list[dict[str, Any]], file_name: str) -> Syste
     organisation's type: a GP practice, a council (social care), a community group
     (voluntary) or otherwise a healthcare provider."""
     with_ods = [o for o in organizations if identifier(o, ODS_SYSTEM)]
-    org = (with_ods or organizations or [None])[0]
-    if org is None:
+    candidates = with_ods or organizations
+    if not candidates:
         code = "F" + hashlib.sha1(file_name.encode()).hexdigest()[:9].upper()
         return System(kind=ACUTE, org_code=code, org_name=file_name[:200])
+    org = candidates[0]
     ods = identifier(org, ODS_SYSTEM)
     if not ods:
         key = first(org.get("identifier")).get("value") or org.get("id") or org.get("name", "")
@@ -188,7 +189,7 @@ def related_person_facts(related: dict[str, Any]) -> RelationshipFacts:
 def event_date(resource: dict[str, Any]) -> tuple[date | None, date | None]:
     """When a resource's event started and ended, from the element each type uses."""
     rtype = resource.get("resourceType")
-    period = {}
+    period: dict[str, Any] = {}
     start: Any = None
     if rtype == "Condition":
         start = resource.get("onsetDateTime") or resource.get("recordedDate")
