@@ -28,8 +28,10 @@ def create_demo_mdt(*, by, take_on: int = 3) -> DemoMdt:
     """Score the borough, then build the demo caseload and meeting (see the module)."""
     if CaseloadEntry.objects.exists():
         return DemoMdt(0, 0, None, "the demo caseload already exists")
-    users = get_user_model().objects.select_related("staff").in_bulk(
-        [LEAD, COORDINATOR, SOCIAL_WORKER], field_name="username"
+    users = (
+        get_user_model()
+        .objects.select_related("staff")
+        .in_bulk([LEAD, COORDINATOR, SOCIAL_WORKER], field_name="username")
     )
     if len(users) < 3:
         return DemoMdt(0, 0, None, "the demo logins are missing")

@@ -265,7 +265,7 @@ def score(con: duckdb.DuckDBPyConnection, as_of: date, model: risk.LogisticModel
     first = np.where(chosen[:, 0] > 0, labels[top[:, 0]], None)
     second = np.where(chosen[:, 1] > 0, labels[top[:, 1]], None)
     drivers = pl.DataFrame(
-        {"a": first, "b": second}, schema={"a": pl.String, "b": pl.String}
+        {"a": first.tolist(), "b": second.tolist()}, schema={"a": pl.String, "b": pl.String}
     ).select(pl.concat_list("a", "b").list.drop_nulls().alias("risk_drivers"))["risk_drivers"]
     efi_scores = current["efi_deficits"].to_numpy() / efi.DEFICIT_COUNT
     categories = np.select(
