@@ -529,8 +529,7 @@ def _demo(args) -> int:
     mdt = create_demo_mdt(by=demo_actor())
     print(
         f"MDT: {mdt.people_scored:,} people scored, {mdt.taken_on} taken onto the caseload "
-        f"(gp.demo leads, carecoordinator.demo coordinates)"
-        + (f"; {mdt.note}" if mdt.note else "")
+        f"(gp.demo leads, carecoordinator.demo coordinates)" + (f"; {mdt.note}" if mdt.note else "")
     )
     print(f"The data is in {where}. Serve it with: onestory serve (make demo does).")
     return 0
