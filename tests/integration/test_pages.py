@@ -1,5 +1,6 @@
 """Server-rendered pages: sign-in, search, person, timeline fragment, import pages."""
 
+import json
 import re
 from datetime import date
 
@@ -251,3 +252,20 @@ def test_imports_page_lists_history(dq_client):
     assert "housing.csv" in html and ">97<" in html
     assert f'href="{reverse("import-problems")}?kind=housing"' in html
     assert date.today().strftime("%Y") in html
+
+
+def test_person_page_offers_the_whole_record_as_a_fhir_bundle(client_in, margaret):
+    page = client_in.get(person_url(margaret)).content.decode()
+    href = re.search(r'href="([^"]+)"[^>]*data-testid="fhir-export"', page).group(1)
+    response = client_in.get(href.replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    bundle = json.loads(response.content)
+    assert bundle["resourceType"] == "Bundle"
+    patients = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+    ]
+    assert [p["id"] for p in patients] == [str(margaret.external_id)]
+    assert AuditEvent.objects.filter(
+        action="fhir.everything", person_id=str(margaret.external_id)
+    ).exists()
