@@ -483,8 +483,14 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     from onestory.planning.demo import create_demo_plans
 
     plans = create_demo_plans(examples, by=actor)
+    from django.utils import timezone
+
+    from onestory.budgets.demo import create_demo_budgets
+
+    budgets = create_demo_budgets(examples, today=timezone.localdate())
     return {
         "plans": plans,
+        "budgets": budgets,
         "person_logins": person_logins,
         "generated": generated,
         "imported": imported,
@@ -516,6 +522,11 @@ def _demo(args) -> int:
     print(
         f"Care plans: {plans.plans:,} ({plans.own_words:,} statements in people's own words, "
         f"{plans.on_behalf:,} by a representative, {plans.drafts:,} drafts to confirm)."
+    )
+    budgets = result["budgets"]
+    print(
+        f"Budgets: {budgets.budgets} example people with an NHS and a council stream, "
+        f"{budgets.spends} payments and invoices recorded."
     )
     _print_logins(result["logins"])
     _print_examples(result["examples"])

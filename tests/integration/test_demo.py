@@ -72,3 +72,15 @@ def test_demo_command_prints_logins_and_people(tmp_path, capsys):
         assert username in printed
     assert "onestory-demo" in printed
     assert "People to search for" in printed
+
+
+def test_run_demo_gives_example_people_a_budget_tied_to_their_plan(demo):
+    from onestory.budgets.models import Budget, BudgetLine
+
+    _, result = demo
+    assert result["budgets"].budgets == len(result["examples"]) > 0
+    budget = Budget.objects.filter(person_id=result["examples"][0].person_id).get()
+    assert {s.kind for s in budget.streams.all()} == {"personalised_care", "council"}
+    lines = BudgetLine.objects.filter(stream__budget=budget)
+    assert lines.count() == 2 and all(line.goal_ref for line in lines)
+    assert result["budgets"].spends == 6 * result["budgets"].budgets
