@@ -68,6 +68,24 @@ def _busiest_person() -> tuple[str, int, int]:
     return str(top["record__links__person__external_id"]), top["n"], systems
 
 
+def _join_care_team(username: str, person_id: str) -> None:
+    """A legitimate relationship, as a GP in the person's care team would have one: without
+    it the page answers 403 and there is nothing to time."""
+    from django.contrib.auth import get_user_model
+
+    from onestory.access.actions import join_care_team
+    from onestory.access.policy import actor_for_user
+    from onestory.people.models import Person
+
+    user = get_user_model().objects.get(username=username)
+    join_care_team(
+        person=Person.objects.get(external_id=person_id),
+        staff=user.staff,
+        reason="Benchmark: the GP looking after this person",
+        by=actor_for_user(user, "cli"),
+    )
+
+
 def _get(client, url: str) -> float:
     started = time.perf_counter()
     response = client.get(url)
@@ -135,6 +153,7 @@ def main(argv=None) -> int:
     try:
         _build_borough(workdir, args.people, args.seed)
         person_id, events, systems = _busiest_person()
+        _join_care_team("gp.demo", person_id)
         client = Client()
         if not client.login(username="gp.demo", password=DEMO_PASSWORD):
             raise SystemExit("the demo GP could not sign in")
