@@ -29,7 +29,14 @@ def register(sub):
         "--method",
         choices=("splink", "deterministic"),
         default="splink",
-        help="linkage engine: Splink on DuckDB (default) or the deterministic NHS-number rule",
+        help="linkage method: Splink (default) or the deterministic NHS-number rule",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where Splink runs: DuckDB, embedded (default), or Spark (pyspark, local mode; "
+        "needs Java) for national scale",
     )
     p.add_argument(
         "--config", action=_ConfigAction, metavar="MAPPING", help="TOML mapping of the files"
@@ -140,22 +147,37 @@ def _unmerge(args):
     return 0
 
 
-def _linker(method: str):
+def _splink(engine: str, **options):
+    if engine == "spark":
+        from onestory.people.engines.spark_linker import SparkLinker
+
+        return SparkLinker(**options)
+    from onestory.people.engines.splink_linker import SplinkLinker
+
+    return SplinkLinker(**options)
+
+
+def _spark_problem(args) -> str | None:
+    """Why the chosen engine cannot run here, if it cannot."""
+    if args.engine != "spark" or (args.method == "deterministic" and not args.config):
+        return None
+    from onestory.people.engines.spark_linker import spark_unavailable
+
+    return spark_unavailable()
+
+
+def _linker(method: str, engine: str = "duckdb"):
     if method == "deterministic":
         from onestory.people.domain.linkage import DeterministicLinker
 
         return DeterministicLinker()
-    from onestory.people.engines.splink_linker import SplinkLinker
-
-    return SplinkLinker()
+    return _splink(engine)
 
 
-def _file_linker(threshold: float | None):
-    from onestory.people.engines.splink_linker import SplinkLinker
-
+def _file_linker(threshold: float | None, engine: str = "duckdb"):
     if threshold is None:
-        return SplinkLinker(keep_scores=True)
-    return SplinkLinker(keep_scores=True, link_threshold=threshold)
+        return _splink(engine, keep_scores=True)
+    return _splink(engine, keep_scores=True, link_threshold=threshold)
 
 
 def _link_files(args):
@@ -174,7 +196,7 @@ def _link_files(args):
             list(args.files),
             args.out,
             report=args.report,
-            linker=_file_linker(args.threshold),
+            linker=_file_linker(args.threshold, args.engine),
         )
     except MappingError as exc:
         for problem in exc.problems:
@@ -198,6 +220,9 @@ def _link_files(args):
 def _link(args):
     from rich.console import Console
 
+    if problem := _spark_problem(args):
+        Console().print(f"[red]--engine spark cannot run here: {problem}[/red]")
+        return 2
     if getattr(args, "config", None):
         return _link_files(args)
     if args.files or args.out:
@@ -210,14 +235,14 @@ def _link(args):
 
     by = Actor.system(f"cli:{getpass.getuser()}")
     if args.json:
-        run = run_linkage(by=by, linker=_linker(args.method))
+        run = run_linkage(by=by, linker=_linker(args.method, args.engine))
         print(json.dumps({"version": run.version, "method": run.method, **run.stats}))
         return 0
     with Progress(transient=True) as bar:
         task = bar.add_task("Linking", total=None)
         run = run_linkage(
             by=by,
-            linker=_linker(args.method),
+            linker=_linker(args.method, args.engine),
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     s = run.stats

@@ -31,6 +31,7 @@ from onestory.people.domain.linkage import (
     LinkageRecord,
 )
 from onestory.people.domain.normalise import name_key
+from onestory.people.engines.dialects import DUCKDB, SqlDialect
 
 RULE_SPLINK = "splink"
 
@@ -107,27 +108,25 @@ def _level(sql: str, label: str, *, null: bool = False, tf: str | None = None) -
     return level
 
 
-_SWAP = '("given_l" = "family_r" AND "family_l" = "given_r")'
-_PARTIAL = '("dob_l" IS NULL OR "dob_r" IS NULL)'
+_SWAP = "(given_l = family_r AND family_l = given_r)"
+_PARTIAL = "(dob_l IS NULL OR dob_r IS NULL)"
 # Starting values for levels too rare to be seen in training (a swap of given and family
 # name): Splink keeps them as given when EM and sampling never observe the level.
 _RARE = {"m_probability": 0.002, "u_probability": 0.00001}
-_JACCARD = (
-    "len(list_intersect(address_tokens_l, address_tokens_r)) / "
-    "len(list_distinct(list_concat(address_tokens_l, address_tokens_r)))"
-)
 
 
-def comparisons() -> list[dict]:
-    """The model's comparisons, tuned for UK records (SQL in the DuckDB/Spark common subset
-    where Splink allows; list functions are DuckDB's)."""
+def comparisons(dialect: SqlDialect = DUCKDB) -> list[dict]:
+    """The model's comparisons, tuned for UK records: one table for every engine, in the SQL
+    DuckDB and Spark share, with the dialect's own fragments where they differ."""
+    d = dialect
+    same_address = d.jaccard_at_least("address_tokens_l", "address_tokens_r", 0.7)
     return [
         {
             "output_column_name": "nhs_number",
             "comparison_description": "valid NHS numbers (Modulus 11): agree or differ",
             "comparison_levels": [
-                _level('"nhs_l" IS NULL OR "nhs_r" IS NULL', "missing or invalid", null=True),
-                _level('"nhs_l" = "nhs_r"', "agree"),
+                _level("nhs_l IS NULL OR nhs_r IS NULL", "missing or invalid", null=True),
+                _level("nhs_l = nhs_r", "agree"),
                 _level("ELSE", "differ"),
             ],
         },
@@ -135,12 +134,12 @@ def comparisons() -> list[dict]:
             "output_column_name": "given_name",
             "comparison_description": "given name: exact, nickname, spelling, swapped",
             "comparison_levels": [
-                _level('"given_l" IS NULL OR "given_r" IS NULL', "missing", null=True),
-                _level('"given_l" = "given_r"', "exact", tf="given"),
-                _level("list_has_any(given_groups_l, given_groups_r)", "nickname or variant"),
-                _level('jaro_winkler_similarity("given_l", "given_r") >= 0.9', "spelling"),
+                _level("given_l IS NULL OR given_r IS NULL", "missing", null=True),
+                _level("given_l = given_r", "exact", tf="given"),
+                _level(d.lists_overlap("given_groups_l", "given_groups_r"), "nickname or variant"),
+                _level(f"{d.jaro_winkler('given_l', 'given_r')} >= 0.9", "spelling"),
                 _level(_SWAP, "given and family swapped") | _RARE,
-                _level('jaro_winkler_similarity("given_l", "given_r") >= 0.75', "similar"),
+                _level(f"{d.jaro_winkler('given_l', 'given_r')} >= 0.75", "similar"),
                 _level("ELSE", "different"),
             ],
         },
@@ -148,12 +147,12 @@ def comparisons() -> list[dict]:
             "output_column_name": "family_name",
             "comparison_description": "family name: exact, spelling, double-barrelled part",
             "comparison_levels": [
-                _level('"family_l" IS NULL OR "family_r" IS NULL', "missing", null=True),
-                _level('"family_l" = "family_r"', "exact", tf="family"),
-                _level('damerau_levenshtein("family_l", "family_r") <= 1', "one edit"),
+                _level("family_l IS NULL OR family_r IS NULL", "missing", null=True),
+                _level("family_l = family_r", "exact", tf="family"),
+                _level(f"{d.damerau_levenshtein('family_l', 'family_r')} <= 1", "one edit"),
                 _level(_SWAP, "given and family swapped") | _RARE,
-                _level("list_has_any(family_parts_l, family_parts_r)", "shares a part"),
-                _level('jaro_winkler_similarity("family_l", "family_r") >= 0.88', "similar"),
+                _level(d.lists_overlap("family_parts_l", "family_parts_r"), "shares a part"),
+                _level(f"{d.jaro_winkler('family_l', 'family_r')} >= 0.88", "similar"),
                 _level("ELSE", "different"),
             ],
         },
@@ -161,19 +160,17 @@ def comparisons() -> list[dict]:
             "output_column_name": "date_of_birth",
             "comparison_description": "date of birth: exact, day/month swapped, one digit",
             "comparison_levels": [
-                _level('"birth_year_l" IS NULL OR "birth_year_r" IS NULL', "missing", null=True),
-                _level('"dob_l" = "dob_r"', "exact"),
-                _level('"dob_l" = "dob_swapped_r"', "day and month swapped"),
-                _level('hamming("dob_l", "dob_r") = 1', "one digit differs"),
+                _level("birth_year_l IS NULL OR birth_year_r IS NULL", "missing", null=True),
+                _level("dob_l = dob_r", "exact"),
+                _level("dob_l = dob_swapped_r", "day and month swapped"),
+                _level(d.one_character_differs("dob_l", "dob_r"), "one digit differs"),
+                _level(f"{_PARTIAL} AND birth_ym_l = birth_ym_r", "partial date: month and year"),
                 _level(
-                    f'{_PARTIAL} AND "birth_ym_l" = "birth_ym_r"', "partial date: month and year"
-                ),
-                _level(
-                    f'{_PARTIAL} AND "birth_year_l" = "birth_year_r" AND '
-                    '("birth_ym_l" IS NULL OR "birth_ym_r" IS NULL)',
+                    f"{_PARTIAL} AND birth_year_l = birth_year_r AND "
+                    "(birth_ym_l IS NULL OR birth_ym_r IS NULL)",
                     "partial date: year only",
                 ),
-                _level('"birth_year_l" = "birth_year_r"', "same year, otherwise different"),
+                _level("birth_year_l = birth_year_r", "same year, otherwise different"),
                 _level("ELSE", "different"),
             ],
         },
@@ -182,16 +179,16 @@ def comparisons() -> list[dict]:
             "comparison_description": "postcode (unit, sector, district) and address together",
             "comparison_levels": [
                 _level(
-                    '("postcode_l" IS NULL OR "postcode_r" IS NULL) AND '
-                    '("address_tokens_l" IS NULL OR "address_tokens_r" IS NULL)',
+                    "(postcode_l IS NULL OR postcode_r IS NULL) AND "
+                    "(address_tokens_l IS NULL OR address_tokens_r IS NULL)",
                     "missing",
                     null=True,
                 ),
-                _level(f'"postcode_l" = "postcode_r" AND {_JACCARD} >= 0.7', "same address"),
-                _level('"postcode_l" = "postcode_r"', "same postcode unit"),
-                _level(f"{_JACCARD} >= 0.7", "same address, postcode differs"),
-                _level('"pc_sector_l" = "pc_sector_r"', "same postcode sector"),
-                _level('"pc_district_l" = "pc_district_r"', "same postcode district"),
+                _level(f"postcode_l = postcode_r AND {same_address}", "same address"),
+                _level("postcode_l = postcode_r", "same postcode unit"),
+                _level(same_address, "same address, postcode differs"),
+                _level("pc_sector_l = pc_sector_r", "same postcode sector"),
+                _level("pc_district_l = pc_district_r", "same postcode district"),
                 _level("ELSE", "different"),
             ],
         },
@@ -199,8 +196,8 @@ def comparisons() -> list[dict]:
             "output_column_name": "sex",
             "comparison_description": "recorded sex (unknown treated as missing)",
             "comparison_levels": [
-                _level('"sex_l" IS NULL OR "sex_r" IS NULL', "missing", null=True),
-                _level('"sex_l" = "sex_r"', "agree"),
+                _level("sex_l IS NULL OR sex_r IS NULL", "missing", null=True),
+                _level("sex_l = sex_r", "agree"),
                 _level("ELSE", "differ"),
             ],
         },
@@ -208,28 +205,31 @@ def comparisons() -> list[dict]:
 
 
 BLOCKING_RULES = (
-    'l."nhs" = r."nhs"',
-    'l."family" = r."family" AND l."dob" = r."dob"',
-    'l."given" = r."given" AND l."dob" = r."dob"',
-    'l."dob" = r."dob" AND l."postcode" = r."postcode"',
-    'l."family" = r."family" AND l."dob" = r."dob_swapped"',
-    'l."family" = r."family" AND l."postcode" = r."postcode"',
-    'l."given" = r."family" AND l."family" = r."given" AND l."birth_year" = r."birth_year"',
-    'l."family" = r."family" AND l."birth_ym" = r."birth_ym" AND l."pc_district" = r."pc_district"',
+    "l.nhs = r.nhs",
+    "l.family = r.family AND l.dob = r.dob",
+    "l.given = r.given AND l.dob = r.dob",
+    "l.dob = r.dob AND l.postcode = r.postcode",
+    "l.family = r.family AND l.dob = r.dob_swapped",
+    "l.family = r.family AND l.postcode = r.postcode",
+    "l.given = r.family AND l.family = r.given AND l.birth_year = r.birth_year",
+    "l.family = r.family AND l.birth_ym = r.birth_ym AND l.pc_district = r.pc_district",
     # noisier extracts: names exact but date of birth and address both wrong, or a typo in
     # the family name with a correct date of birth and postcode
-    'l."given" = r."given" AND l."family" = r."family"',
-    'l."given" = r."given" AND l."postcode" = r."postcode"',
-    'l."dob" = r."dob" AND substr(l."family", 1, 1) = substr(r."family", 1, 1)',
-    'l."postcode" = r."postcode" AND l."birth_year" = r."birth_year"',
+    "l.given = r.given AND l.family = r.family",
+    "l.given = r.given AND l.postcode = r.postcode",
+    "l.dob = r.dob AND substr(l.family, 1, 1) = substr(r.family, 1, 1)",
+    "l.postcode = r.postcode AND l.birth_year = r.birth_year",
 )
 
 
-def settings(probability_two_random_records_match: float = 1e-4) -> dict:
+def settings(
+    probability_two_random_records_match: float = 1e-4, dialect: SqlDialect = DUCKDB
+) -> dict:
+    """Splink settings for the model in `dialect`."""
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
-        "comparisons": comparisons(),
+        "comparisons": comparisons(dialect),
         "blocking_rules_to_generate_predictions": [{"blocking_rule": r} for r in BLOCKING_RULES],
         "probability_two_random_records_match": probability_two_random_records_match,
         "retain_matching_columns": False,
@@ -249,9 +249,13 @@ class ScoredPair:
 class SplinkLinker:
     """Splink on DuckDB (embedded). `link_threshold` joins pairs; the band between
     `review_threshold` and it is left in `uncertain_pairs`. With `keep_scores`, `scores`
-    holds every blocked pair's (id, id, match weight) from the last run, for evaluation."""
+    holds every blocked pair's (id, id, match weight) from the last run, for evaluation.
+
+    Other engines (`spark_linker.SparkLinker`) subclass it and override only the engine's
+    part: the dialect, the Splink database API, registering the rows, and fetching scores."""
 
     method = "splink-v1"
+    dialect: SqlDialect = DUCKDB
 
     def __init__(
         self,
@@ -279,6 +283,21 @@ class SplinkLinker:
         con.execute("SET threads TO 2")
         return DuckDBAPI(connection=con)
 
+    def _register(self, db_api, records: Sequence[LinkageRecord]):
+        return db_api.register(prepare_rows(records), dataset_display_name="records")
+
+    def _fetch(self, predictions, *, all_scores: bool) -> tuple[list[tuple], list[tuple]]:
+        """(every pair's (id, id, weight) if `all_scores`, else [];
+        (id, id, weight, probability) of the pairs at or above the review threshold)."""
+        rel = predictions.as_duckdbpyrelation()
+        scores = (
+            rel.select("unique_id_l, unique_id_r, match_weight").fetchall() if all_scores else []
+        )
+        rows = rel.filter(f"match_probability >= {self.review_threshold}").select(
+            "unique_id_l, unique_id_r, match_weight, match_probability"
+        )
+        return scores, rows.fetchall()
+
     def train(self, db_api, table) -> object:
         """Build a Splink linker on `table` and train it: u by random sampling, the prior by
         deterministic rules, m by EM on two blocking passes."""
@@ -286,9 +305,9 @@ class SplinkLinker:
 
         # Splink warns (about levels unseen in training) at WARNING; none of it is personal
         # data, but it is noise on the command line.
-        linker = Linker(table, settings(), log_level=logging.ERROR)
+        linker = Linker(table, settings(dialect=self.dialect), log_level=logging.ERROR)
         linker.training.estimate_probability_two_random_records_match(
-            ['l."nhs" = r."nhs"', block_on("given", "family", "dob")], recall=0.8
+            ["l.nhs = r.nhs", block_on("given", "family", "dob")], recall=0.8
         )
         linker.training.estimate_u_using_random_sampling(max_pairs=self.u_max_pairs, seed=self.seed)
         linker.training.estimate_parameters_using_expectation_maximisation(
@@ -306,17 +325,15 @@ class SplinkLinker:
         if len(records) < 2:
             return []
         db_api = self._db_api()
-        table = db_api.register(prepare_rows(records), dataset_display_name="records")
+        table = self._register(db_api, records)
         linker = self.train(db_api, table)
         predictions = linker.inference.predict()
-        rel = predictions.as_duckdbpyrelation()
+        scores, rows = self._fetch(predictions, all_scores=self.keep_scores)
         if self.keep_scores:
-            self.scores = rel.select("unique_id_l, unique_id_r, match_weight").fetchall()
-        self.model = linker.misc.save_model_to_json()
-        rows = rel.filter(f"match_probability >= {self.review_threshold}").select(
-            "unique_id_l, unique_id_r, match_weight, match_probability"
-        )
-        return [ScoredPair(a, b, w, p) for a, b, w, p in rows.fetchall()]
+            self.scores = [(int(a), int(b), float(w)) for a, b, w in scores]
+        # stored on the run for real-time scoring, which runs on DuckDB whatever trained it
+        self.model = duckdb_model(linker.misc.save_model_to_json())
+        return [ScoredPair(int(a), int(b), float(w), float(p)) for a, b, w, p in rows]
 
     def cluster(
         self, records: Sequence[LinkageRecord], constraints: Constraints | None = None
@@ -350,6 +367,29 @@ class SplinkLinker:
             if p.match_probability < self.link_threshold and result.root[p.a] != result.root[p.b]
         ]
         return assignments_from(records, result)
+
+
+def duckdb_model(model: dict) -> dict:
+    """A trained model in DuckDB's dialect: the same parameters, each level's condition
+    taken from the DuckDB comparison table. Comparisons and levels are matched by position,
+    as both come from the one `comparisons()` table."""
+    if model.get("sql_dialect") == DUCKDB.name:
+        return model
+    duck = comparisons(DUCKDB)
+    out = dict(model, sql_dialect=DUCKDB.name, comparisons=[])
+    for trained, plain in zip(model["comparisons"], duck, strict=True):
+        levels = [
+            dict(level, sql_condition=source["sql_condition"])
+            for level, source in zip(
+                trained["comparison_levels"], plain["comparison_levels"], strict=True
+            )
+        ]
+        out["comparisons"].append(dict(trained, comparison_levels=levels))
+    out["blocking_rules_to_generate_predictions"] = [
+        dict(rule, sql_dialect=DUCKDB.name) if isinstance(rule, dict) else rule
+        for rule in model.get("blocking_rules_to_generate_predictions", [])
+    ]
+    return out
 
 
 def _nhs_edges(keys: dict[int, str]) -> list[Edge]:
