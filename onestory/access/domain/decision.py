@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from onestory.access.domain.roles import Permission, any_role_for
+from onestory.sources.domain.episodes import is_open
 from onestory.sources.domain.facts import SENSITIVE_CATEGORIES
 
 # Bases for access (AccessDecision.basis).
@@ -42,23 +43,6 @@ EPISODE_KINDS = frozenset(
         "child_protection_plan",
         "ehcp",
         "social_prescribing",
-    }
-)
-# Statuses that close an episode even without an end date.
-_CLOSED = frozenset(
-    {
-        "closed",
-        "completed",
-        "complete",
-        "resolved",
-        "finished",
-        "ended",
-        "cancelled",
-        "discharged",
-        "inactive",
-        "entered-in-error",
-        "declined",
-        "rejected",
     }
 )
 
@@ -147,12 +131,6 @@ def refused_categories(
 
 
 def episode_is_open(kind: str, end: date | None, status: str, today: date) -> bool:
-    """An episode of one of EPISODE_KINDS counts while it has no end date (or a future
-    one) and its status does not close it; a referral only while the source calls it open
-    or says nothing (the voluntary sector records "accepted" for a live referral)."""
-    if kind not in EPISODE_KINDS:
-        return False
-    state = (status or "").strip().lower()
-    if state in _CLOSED:
-        return False
-    return end is None or end > today
+    """An episode of one of EPISODE_KINDS counts while it is open (the platform's one rule,
+    `sources.domain.episodes.is_open`)."""
+    return kind in EPISODE_KINDS and is_open(end, status, today)

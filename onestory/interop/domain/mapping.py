@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from onestory.people.domain import nhs_number as nhs
+from onestory.sources.domain.episodes import CLOSED_STATUSES
 from onestory.sources.domain.facts import (
     ACUTE,
     ADULT_SOCIAL_CARE,
@@ -356,7 +357,6 @@ ENCOUNTER_KINDS = {
 }
 CONDITION_KINDS = frozenset({"condition", "diagnosis"})
 REQUEST_KINDS = frozenset({"referral", "request", "social_prescribing"})
-_CLOSED = frozenset({"closed", "completed", "ended", "finished", "discharged", "resolved"})
 
 
 def _concept(code: str, system: str, display: str, text: str) -> dict[str, Any]:
@@ -388,7 +388,7 @@ def event_resource(event: dict[str, Any], patient_ref: str, org_ref: str) -> dic
     kind = event["kind"]
     rid = stable_id("event", event["id_key"])
     start, end = event.get("start"), event.get("end")
-    closed = bool(end) or str(event.get("status", "")).lower() in _CLOSED
+    closed = bool(end) or str(event.get("status", "")).strip().lower() in CLOSED_STATUSES
     concept = _concept(
         event.get("code", ""),
         event.get("code_system", ""),

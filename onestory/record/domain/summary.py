@@ -8,25 +8,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from onestory.sources.domain.episodes import is_open
+
 GP_KIND = "gp"
 
-# Statuses that mean an episode is over even when the source left the end date blank.
-_CLOSED = frozenset(
-    {
-        "closed",
-        "completed",
-        "complete",
-        "resolved",
-        "finished",
-        "ended",
-        "cancelled",
-        "discharged",
-        "inactive",
-        "entered-in-error",
-        "declined",
-        "rejected",
-    }
-)
 
 # Event kinds that describe something ongoing while they have no end date, and the group
 # each is shown under on the record summary.
@@ -59,14 +44,6 @@ def age_on(date_of_birth: date | None, today: date) -> int | None:
     if (today.month, today.day) < (date_of_birth.month, date_of_birth.day):
         years -= 1
     return years
-
-
-def is_open(end: date | None, status: str, today: date) -> bool:
-    """An episode is open while it has no end date (or one in the future) and its status
-    does not say it is over."""
-    if (status or "").strip().lower() in _CLOSED:
-        return False
-    return end is None or end > today
 
 
 def current_service_group(
