@@ -293,13 +293,14 @@ def add_goal(
         budget_line=budget_line.strip()[:100],
     )
     if services:
-        _check_services(plan, services)
+        _check_services(plan, services, by=by)
         goal.services.set(services)
     _changed(plan, by=by, action="goal_added", detail={"goal": str(goal.external_id)})
     return goal
 
 
-def _check_services(plan: Plan, services) -> None:
+def _check_services(plan: Plan, services, *, by: Actor) -> None:
+    """Only the person's own services, and only ones the actor may see themselves."""
     from onestory.sources.models import SourceEvent
 
     ids = [getattr(s, "pk", s) for s in services]
@@ -307,6 +308,7 @@ def _check_services(plan: Plan, services) -> None:
         pk__in=ids,
         record__links__run__is_current=True,
         record__links__person=plan.person,
+        category__in=decide(by, plan.person).categories,
     ).count()
     if mine != len(set(ids)):
         raise ValidationError("A goal can only be linked to this person's own services.")

@@ -96,14 +96,17 @@ def _person(person_or_id) -> Person:
         raise Http404("No such person.") from None
 
 
-def check_access(person: Person, *, by: Actor, purpose: str = "") -> None:
-    """Raise PermissionDenied (audited as plan.denied) unless the actor may see the plan."""
-    allowed = (by.role == "system" or has_permission(by, Permission.VIEW_PLAN)) and decide(
-        by, person
-    ).allowed
+def check_access(person: Person, *, by: Actor, purpose: str = "") -> frozenset[str]:
+    """Raise PermissionDenied (audited as plan.denied) unless the actor may see the plan;
+    otherwise return the data categories the actor may see of the person's record."""
+    decision = decide(by, person)
+    allowed = (by.role == "system" or has_permission(by, Permission.VIEW_PLAN)) and (
+        decision.allowed
+    )
     if not allowed:
         record_event(by=by, action="plan.denied", person_id=str(person.external_id))
         raise PermissionDenied("You do not have access to this person's plan.")
+    return decision.categories
 
 
 def statement_view(row: PlanStatement, name: str, *, you: bool = False) -> StatementView:
@@ -128,7 +131,7 @@ def get_plan(
     person's own words. `plan` is None when none has been started. Audited."""
     person = _person(person_or_id)
     # The refusal is audited outside any transaction, so it stays when the page fails.
-    check_access(person, by=by)
+    categories = check_access(person, by=by)
     record_event(by=by, action="plan.viewed", person_id=str(person.external_id))
     name = person_name(person)
     plan = (
@@ -168,6 +171,9 @@ def get_plan(
                 services=tuple(
                     f"{e.title} (from {e.start:%d %b %Y})" if e.start else e.title
                     for e in g.services.all()
+                    # A goal's services are shown only where the reader may see the
+                    # service itself (a housing officer is not told of a MH referral).
+                    if e.category in categories
                 ),
                 latest_progress=latest.get_progress_display() if latest else "",
                 latest_person_words=latest.person_words if latest else "",
@@ -341,4 +347,27 @@ def plan_summary(person_id, *, by: Actor) -> PlanSummary | None:
         plan.goals.count(),
         plan.next_review_on,
         bool(plan.next_review_on and plan.next_review_on < timezone.localdate()),
+    )
+
+
+# Kinds of source event a goal can be served by.
+SERVICE_KINDS = ("service", "referral", "placement", "tenancy", "care_package")
+
+
+def linkable_services(person: Person, *, by: Actor, limit: int = 30):
+    """The person's services a goal can be linked to, newest first — only in the data
+    categories the actor may see (a housing officer is not shown a mental health referral).
+    Read as part of the plan page, whose read `get_plan` has already audited."""
+    from onestory.sources.models import SourceEvent
+
+    decision = decide(by, person)
+    if not decision.allowed:
+        return []
+    return list(
+        SourceEvent.objects.filter(
+            record__links__run__is_current=True,
+            record__links__person=person,
+            kind__in=SERVICE_KINDS,
+            category__in=decision.categories,
+        ).order_by("-start")[:limit]
     )

@@ -54,17 +54,7 @@ def plan(request, person_id):
         page = queries.get_plan(person_id, by=by, kind=kind)
     except PermissionDenied:
         return render(request, "planning/no_access.html", {"person_id": person_id}, status=403)
-    from onestory.sources.models import SourceEvent
-
-    services = (
-        SourceEvent.objects.filter(
-            record__links__run__is_current=True,
-            record__links__person=page.person,
-            kind__in=("service", "referral", "placement", "tenancy", "care_package"),
-        ).order_by("-start")[:30]
-        if page.plan
-        else []
-    )
+    services = queries.linkable_services(page.person, by=by) if page.plan else []
     versions = page.versions
     return render(
         request,

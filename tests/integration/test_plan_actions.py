@@ -276,3 +276,32 @@ def test_no_action_sequence_shows_professional_words_as_confirmed(
         shown = provenance.is_persons_words(s.as_domain())
         assert not shown or approved == s.text
     PlanStatement.objects.filter(plan=plan).delete()
+
+
+def test_goal_services_show_only_in_categories_the_reader_may_see(plan, social_worker, margaret):
+    record = margaret.links.first().record
+    tenancy = f.source_event(record, kind="tenancy", category="housing", title="Secure tenancy")
+    mh = f.source_event(
+        record, kind="referral", category="mental_health", title="Memory clinic referral"
+    )
+    gp_user = f.user("dr.khan", role="gp", org=f.organisation("B86002", kind="gp_practice"))
+    f.care_team(margaret, gp_user, reason="Named GP")
+    gp = actor_for_user(gp_user)
+    # A social worker cannot see mental health entries, so cannot tie a goal to one.
+    with pytest.raises(ValidationError, match="own services"):
+        actions.add_goal(plan, "I want to remember my tablets.", services=[mh], by=social_worker)
+    actions.add_goal(plan, "I want to stay at home.", services=[tenancy, mh], by=gp)
+    housing_user = f.user(
+        "hannah", role="housing_officer", org=f.organisation("H0001", kind="housing")
+    )
+    f.care_team(margaret, housing_user, reason="Tenancy officer")
+    housing = actor_for_user(housing_user)
+
+    seen = queries.get_plan(margaret, by=housing).goals[0].services
+    listed = {e.title for e in queries.linkable_services(margaret, by=housing)}
+
+    assert not any("Memory clinic" in s for s in seen)
+    assert "Memory clinic referral" not in listed
+    assert any("Secure tenancy" in s for s in seen)
+    assert "Secure tenancy" in listed
+    assert any("Memory clinic" in s for s in queries.get_plan(margaret, by=gp).goals[0].services)
