@@ -64,10 +64,10 @@ test-api: ## schemathesis against /api/openapi.json: no 5xx, no auth bypass
 	$(call pytest,tests/integration/test_schemathesis.py)
 
 .PHONY: lint
-lint:  ## ruff lint + format check, mypy on the pure domain packages
+lint:  ## ruff lint + format check, mypy on the pure domain packages and the generator
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy onestory/*/domain
+	$(RUN) mypy onestory/*/domain onestory/synthetic
 
 .PHONY: format
 format:  ## apply ruff formatting and safe fixes

@@ -8,7 +8,8 @@ import sys
 
 # Modules that add subcommands, in the order `onestory --help` lists them.
 COMMAND_MODULES = (
-    "onestory.sources.commands",  # synth, import
+    "onestory.synthetic.commands",  # synth
+    "onestory.sources.commands",  # import
     "onestory.people.commands",  # link
     "onestory.audit.commands",  # audit verify
     "onestory.budgets.commands",  # who-pays

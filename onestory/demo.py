@@ -180,11 +180,11 @@ def generate_borough(
         return False
     out.mkdir(parents=True, exist_ok=True)
     if quiet:
-        from onestory.sources.domain.synth import generate
+        from onestory.synthetic import generate
 
         generate(people, seed, out, error_rate)
         return True
-    from onestory.sources.synth_cli import run
+    from onestory.synthetic.cli import run
 
     code = run(argparse.Namespace(people=people, seed=seed, out=out, error_rate=error_rate))
     if code:
