@@ -42,6 +42,14 @@ from onestory.sources.domain.facts import (
     RelationshipFacts,
     System,
 )
+from onestory.sources.domain.json_input import (
+    JsonTooDeep,
+    has_nul,
+    load_json,
+    may_hold_nul,
+    strip_nul,
+)
+from onestory.sources.domain.limits import check_file_size
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
@@ -124,6 +132,7 @@ class _Entry:
 class GPBundleAdapter(Adapter):
     kind = GP
     event_id_field = "Resource.id"
+    _maybe_nul = False
 
     def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:
         today = today or date.today()
@@ -154,10 +163,16 @@ class GPBundleAdapter(Adapter):
     # -- reading the bundle ---------------------------------------------------------------
 
     def _load(self, path: Path) -> dict[str, Any]:
+        """The bundle, once its size and nesting are known to be within the limits."""
+        check_file_size(path, self.limits.max_json_bytes)
         try:
-            bundle = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = path.read_bytes()
+            bundle = load_json(data, self.limits.max_json_depth)
+            self._maybe_nul = may_hold_nul(data)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise ExtractError(f"{path.name}: not readable JSON ({exc})") from exc
+        except JsonTooDeep as exc:
+            raise ExtractError(f"{path.name}: {exc}") from exc
         if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
             raise ExtractError(f"{path.name}: not a FHIR Bundle")
         if not isinstance(bundle.get("entry", []), list):
@@ -175,7 +190,11 @@ class GPBundleAdapter(Adapter):
             else:
                 rtype = str(resource.get("resourceType", ""))
                 entry = _Entry(index, rtype, resource)
-                if rtype in MAPPED_TYPES:
+                if self._maybe_nul and has_nul(resource):
+                    # The database cannot keep a NUL in text: quarantine, showing where.
+                    entry.resource = strip_nul(resource)
+                    entry.problems.append(Problem(rtype or "Resource", "holds a NUL character"))
+                elif rtype in MAPPED_TYPES:
                     to_validate.append(entry)
             entries.append(entry)
         for entry in to_validate:
