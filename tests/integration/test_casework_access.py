@@ -345,3 +345,16 @@ def test_completing_an_action_for_a_person_who_refused_is_refused_and_audited(
     denied = AuditEvent.objects.get(action="record.denied")
     assert denied.detail == {"attempted": "casework.complete_action", "reason": "refused_by_person"}
     assert MdtAction.objects.count() == 1
+
+
+def test_worklist_takes_a_fixed_number_of_queries_whatever_the_page_size(scored, lead):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    by = actor_for_user(lead)
+    counts = []
+    for limit in (5, 50):
+        with CaptureQueriesContext(connection) as ctx:
+            queries.worklist(by=by, limit=limit)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
