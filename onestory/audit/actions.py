@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onestory.audit.domain.actor import Actor
-from onestory.audit.domain.chain import GENESIS, event_hash, verify_chain
+from onestory.audit.domain.chain import GENESIS, Anchor, event_hash, verify_chain
 from onestory.audit.models import AuditChainHead, AuditEvent
 
 
@@ -58,10 +58,22 @@ def record_event(
     return event
 
 
-def verify_audit_log():
-    """Recompute the whole chain from the database; returns a ChainCheck."""
+def chain_head() -> Anchor:
+    """The database's chain head now: how many entries, the last hash, and the time."""
+    head = AuditChainHead.objects.filter(id=1).first()
+    at = timezone.now().astimezone(UTC).isoformat(timespec="seconds")
+    if head is None:
+        return Anchor(count=0, last_hash=GENESIS, at=at)
+    return Anchor(count=head.count, last_hash=head.last_hash, at=at)
+
+
+def verify_audit_log(anchors=()):
+    """Recompute the whole chain from the database and compare it with the chain head (so
+    that entries deleted at the end are found) and with any anchors kept outside the
+    database; returns a ChainCheck."""
+    head = chain_head()
     rows = (
         (e.id, e.prev_hash, e.hash, _fields(e))
         for e in AuditEvent.objects.order_by("id").iterator(chunk_size=5000)
     )
-    return verify_chain(rows)
+    return verify_chain(rows, head=head, anchors=tuple(anchors))
