@@ -7,7 +7,11 @@ from django.utils import timezone
 
 from onestory.audit.domain.actor import Actor
 from onestory.audit.domain.chain import GENESIS, Anchor, event_hash, verify_chain
+from onestory.audit.domain.redact import mask_personal_details
 from onestory.audit.models import AuditChainHead, AuditEvent
+
+# Free-text keys of `detail` masked like `purpose` (NHS numbers, dates, postcodes).
+FREE_TEXT_KEYS = frozenset({"reason", "note", "comment"})
 
 
 def _fields(event: AuditEvent) -> dict:
@@ -34,7 +38,13 @@ def record_event(
     detail: dict | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. Call it inside the transaction of the change it records,
-    so that the change and its audit entry commit or roll back together."""
+    so that the change and its audit entry commit or roll back together. Free text (the
+    purpose, and `reason`/`note` in detail) is masked of NHS numbers, dates and postcodes
+    whatever channel it came from: forms refuse them, this catches the rest."""
+    detail = {
+        k: mask_personal_details(v) if k in FREE_TEXT_KEYS and isinstance(v, str) else v
+        for k, v in (detail or {}).items()
+    }
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(
             id=1, defaults={"last_hash": GENESIS}
@@ -47,9 +57,9 @@ def record_event(
             organisation=by.organisation,
             person_id=str(person_id or ""),
             action=action,
-            purpose=purpose[:300],
+            purpose=mask_personal_details(purpose)[:300],
             channel=by.channel,
-            detail=detail or {},
+            detail=detail,
             prev_hash=head.last_hash,
         )
         event.hash = event_hash(head.last_hash, _fields(event))
