@@ -10,7 +10,8 @@ import sys
 COMMAND_MODULES = (
     "onestory.sources.commands",  # synth, import
     "onestory.people.commands",  # link
-    "onestory.audit.commands",  # audit verify
+    "onestory.audit.commands",  # audit verify|anchor
+    "onestory.access.commands",  # access escalate
     "onestory.budgets.commands",  # who-pays
     "onestory.demo",  # demo, serve, migrate
     "onestory.planning.commands",  # plan import, plan report
