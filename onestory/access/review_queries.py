@@ -75,11 +75,13 @@ def organisations_with_privacy_lead() -> frozenset[str]:
     )
 
 
-def _in_my_queue(by: Actor, organisation_code: str, started_at, reviewed: bool, leads, now):
+def _in_my_queue(
+    by: Actor, organisation_code: str, started_at, reviewed: bool, leads, now, reviewed_by=""
+):
     if by.role == "system":
         return True
     if reviewed:  # the reviewed list: what my organisation's staff did, or what I reviewed
-        return organisation_code == by.organisation
+        return organisation_code == by.organisation or reviewed_by == by.label
     overdue = is_overdue(started_at, False, now)
     return may_review(by.organisation, organisation_code, leads, overdue=overdue)
 
@@ -127,7 +129,13 @@ def break_glass_queue(*, by: Actor, include_reviewed: bool = False) -> tuple[Bre
         g
         for g in grants
         if _in_my_queue(
-            by, g.staff.organisation.code, g.started_at, g.reviewed_at is not None, leads, now
+            by,
+            g.staff.organisation.code,
+            g.started_at,
+            g.reviewed_at is not None,
+            leads,
+            now,
+            g.reviewed_by,
         )
     ]
     rows = sorted(
@@ -182,7 +190,13 @@ def join_request_queue(
         r
         for r in requests
         if _in_my_queue(
-            by, r.organisation.code, r.requested_at, r.reviewed_at is not None, leads, now
+            by,
+            r.organisation.code,
+            r.requested_at,
+            r.reviewed_at is not None,
+            leads,
+            now,
+            r.reviewed_by,
         )
     ]
     rows = sorted(

@@ -263,6 +263,9 @@ def test_break_glass_of_an_organisation_without_a_lead_reaches_the_partnerships_
     assert "Your review has been recorded." in html_of(response)
     grant.refresh_from_db()
     assert grant.reviewed_by == "lead.other"
+    # The reviewer still sees what they reviewed, under "Reviewed".
+    reviewed = html_of(response)
+    assert "Unconscious in A&amp;E" in reviewed[reviewed.index('id="reviewed"') :]
 
 
 def test_overdue_grant_is_flagged_first_and_shown_to_every_lead(client, grant, margaret):
