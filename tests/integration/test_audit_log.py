@@ -140,3 +140,13 @@ def test_verify_with_a_bad_anchor_file_names_file_line_and_field(capsys, tmp_pat
     code, out = _run(capsys, "audit", "verify", "--anchor", str(anchors))
     assert code == 2
     assert "anchors.jsonl, line 2: field 'count'" in out
+
+
+def test_audit_help_says_how_the_head_is_protected(capsys):
+    from onestory.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["audit", "--help"])
+    out = capsys.readouterr().out
+    assert "chain head" in out and "outside the database" in out
+    assert "verify --anchor FILE" in out
