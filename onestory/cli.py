@@ -11,7 +11,8 @@ COMMAND_MODULES = (
     "onestory.synthetic.commands",  # synth
     "onestory.sources.commands",  # import
     "onestory.people.commands",  # link
-    "onestory.audit.commands",  # audit verify
+    "onestory.audit.commands",  # audit verify|anchor
+    "onestory.access.commands",  # access escalate
     "onestory.budgets.commands",  # who-pays
     "onestory.demo",  # demo, serve, migrate
     "onestory.planning.commands",  # plan import, plan report

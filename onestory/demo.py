@@ -52,6 +52,23 @@ DEMO_STAFF = (
     ("admin.demo", "administrator", None, "System administrator"),
 )
 
+# Synthetic first and last names for the demo logins, shown to people in "who has looked
+# at my record" with the job title above.
+DEMO_STAFF_NAMES = {
+    "gp.demo": ("Owen", "Gupta"),
+    "nurse.demo": ("Grace", "Adeyemi"),
+    "socialworker.demo": ("Priya", "Shah"),
+    "carecoordinator.demo": ("Tom", "Whitaker"),
+    "mentalhealth.demo": ("Niamh", "Byrne"),
+    "housing.demo": ("Daniel", "Okafor"),
+    "voluntary.demo": ("Helen", "Marsh"),
+    "dq.demo": ("Sam", "Lowe"),
+    "commissioner.demo": ("Rachel", "Iqbal"),
+    "analyst.demo": ("Ben", "Carter"),
+    "privacy.demo": ("Fatima", "Hussain"),
+    "admin.demo": ("Chris", "Ellis"),
+}
+
 
 def register(sub):
     p = sub.add_parser("migrate", help="apply database migrations")
@@ -274,12 +291,15 @@ def create_demo_logins(*, by, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
     logins = []
     for username, role, kind, job_title in DEMO_STAFF:
         org = _organisation_for(kind, by=by)
+        first_name, last_name = DEMO_STAFF_NAMES.get(username, ("", ""))
         create_staff_member(
             username=username,
             password=password,
             organisation=org,
             role=role,
             job_title=job_title,
+            first_name=first_name,
+            last_name=last_name,
             by=by,
         )
         logins.append(DemoLogin(username, password, role, org.name))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onestory.access import actions as access_actions
 from onestory.access import queries as access_queries
 from onestory.access.domain.roles import Permission
+from onestory.access.models import CareTeamJoinRequest
 from onestory.access.policy import actor_for_user, has_permission
 from onestory.record import queries
 from onestory.record.domain.search import SearchQueryError, parse_search
@@ -158,7 +159,7 @@ def join_care_team(request, person_id):
     if staff is None:
         raise PermissionDenied("Only members of staff join care teams.")
     try:
-        access_actions.join_care_team(
+        joined = access_actions.join_care_team(
             person=who, staff=staff, reason=reason, whole_team=whole_team, by=by
         )
     except ValueError as exc:
@@ -167,6 +168,8 @@ def join_care_team(request, person_id):
         )
     except PermissionDenied as exc:
         return _no_access(request, by, person_id, errors={"join_reason": str(exc)}, values=values)
+    if isinstance(joined, CareTeamJoinRequest):  # no checkable basis: waits for review
+        return redirect("join-request-status", joined.pk)
     return redirect(reverse("person", args=[person_id]) + "?joined=1")
 
 
