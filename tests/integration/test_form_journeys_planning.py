@@ -297,3 +297,81 @@ def test_plan_forms_need_sign_in(client, plan):
     response = client.post(_url("plan-propose", plan.person), {"section": "matters", "text": "x"})
     assert response.status_code == 302 and "/login/" in response.url
     assert not PlanStatement.objects.filter(section="matters").exists()
+
+
+# --------------------------------------------------- the person's own plan ("My plan")
+
+
+@pytest.fixture
+def maggie(margaret):
+    return f.person_user(margaret, "maggie")
+
+
+def test_portal_plan_write_form_saves_the_persons_own_words_and_audits(client, plan, maggie):
+    client.force_login(maggie)
+    response = client.post(reverse("portal-plan-write"), {"section": "matters", "text": "Tea."})
+    assert response.status_code == 302 and response.url == reverse("portal-plan")
+    statement = plan.statements.get(section="matters")
+    assert statement.text == "Tea." and statement.written_by_kind == "person"
+    assert _audited(plan.person, "plan.statement_proposed") == 2
+
+
+def test_portal_plan_write_form_unknown_section_shows_error(client, plan, maggie):
+    client.force_login(maggie)
+    response = client.post(reverse("portal-plan-write"), {"section": "nope", "text": "Tea."})
+    assert "Unknown plan section" in _messages(response)
+    assert not plan.statements.filter(text="Tea.").exists()
+
+
+def test_portal_plan_write_form_by_staff_is_sent_to_the_portal_sign_in(client, plan, sam):
+    client.force_login(sam)
+    response = client.post(reverse("portal-plan-write"), {"section": "matters", "text": "Tea."})
+    assert response.status_code == 302 and reverse("portal-login") in response.url
+    assert not plan.statements.filter(text="Tea.").exists()
+
+
+def test_portal_plan_confirm_form_confirms_the_draft_and_audits(client, plan, maggie):
+    client.force_login(maggie)
+    draft = plan.statements.get(section="about_me")
+    response = client.post(reverse("portal-plan-confirm", args=[draft.external_id]))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == "confirmed" and draft.confirmed_by_kind == "person"
+    assert _audited(plan.person, "plan.statement_confirmed") == 1
+
+
+def test_portal_plan_confirm_form_for_someone_elses_statement_is_404(client, plan):
+    other = f.person_user(f.person(), "someone.else")
+    client.force_login(other)
+    draft = plan.statements.get(section="about_me")
+    assert client.post(reverse("portal-plan-confirm", args=[draft.external_id])).status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_portal_plan_rewrite_form_saves_the_persons_words_and_audits(client, plan, maggie):
+    client.force_login(maggie)
+    goal = plan.statements.get(section="goals")
+    url = reverse("portal-plan-rewrite", args=[goal.external_id])
+    assert client.post(url, {"text": "I want to sew."}).status_code == 302
+    goal.refresh_from_db()
+    assert goal.text == "I want to sew." and goal.written_by_kind == "person"
+    assert _audited(plan.person, "plan.statement_edited") == 1
+
+
+def test_portal_plan_rewrite_form_with_empty_words_shows_error(client, plan, maggie):
+    client.force_login(maggie)
+    goal = plan.statements.get(section="goals")
+    response = client.post(reverse("portal-plan-rewrite", args=[goal.external_id]), {"text": ""})
+    assert _messages(response)
+    goal.refresh_from_db()
+    assert goal.text == "I want to sew again."
+
+
+def test_portal_plan_rewrite_form_by_staff_is_sent_to_the_portal_sign_in(client, plan, sam):
+    client.force_login(sam)
+    goal = plan.statements.get(section="goals")
+    response = client.post(reverse("portal-plan-rewrite", args=[goal.external_id]), {"text": "x"})
+    assert response.status_code == 302 and reverse("portal-login") in response.url
+    goal.refresh_from_db()
+    assert goal.text == "I want to sew again."
