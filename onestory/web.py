@@ -4,8 +4,9 @@ A number typed into an address or a form can be anything: "abc", "-1", or twenty
 that no database column can hold (SQLite refuses integers above 2**63 − 1 with an
 OverflowError). `int_param` reads a query or form value and raises `BadParameter` with a
 plain message when it is not a whole number in range; `BadRequestMiddleware` turns that into
-a 400 page showing the message, and answers 404 for `<int:…>` path values too large to be
-any row's id — so a bad number is never a 500.
+a 400 page showing the message, answers 404 for `<int:…>` path values too large to be any
+row's id, and 400 for a number that still reaches a query too large or not a number at
+all — so a bad number is never a 500.
 """
 
 from django.http import Http404
@@ -72,10 +73,16 @@ class BadRequestMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, BadParameter):
-            return render(request, "400.html", {"message": str(exception)}, status=400)
+            return _bad(request, str(exception))
         if isinstance(exception, OverflowError):
             # A number too large for the database reached a query: the request is at fault.
-            return render(
-                request, "400.html", {"message": "A number in the request is too large."}, 400
-            )
+            return _bad(request, "A number in the request is too large.")
+        if isinstance(exception, ValueError) and "expected a number but got" in str(exception):
+            # Text where an id belongs reached a query (Django's IntegerField message); views
+            # should check with parse_int first, this keeps any they miss from being a 500.
+            return _bad(request, "A number in the request is not a whole number.")
         return None
+
+
+def _bad(request, message: str):
+    return render(request, "400.html", {"message": message}, status=400)

@@ -372,6 +372,7 @@ def plotly_js(request):
 
 
 @person_required
+@require_GET
 def my_budget(request, person, by):
     """The person's own budget: what is left in each stream and what it paid for."""
     budgets = queries.budgets_for(person, by=by)
