@@ -128,3 +128,14 @@ def test_journey_registry_has_no_stale_routes():
     known = {r.name for r in routes()}
     stale = sorted(set(JOURNEYS) - known) + sorted(set(NOT_FORMS) - known)
     assert not stale, f"Registry names routes that no longer exist: {stale}"
+
+
+def test_every_budget_action_has_a_journey_test():
+    """The budget page's forms share one route; each `action` needs its own journey test,
+    named test_budget_<action>_form_… in the budgets journey file."""
+    template = (ROOT / "onestory/budgets/templates/budgets/budget.html").read_text()
+    actions = set(re.findall(r'name="action" value="(\w+)"', template))
+    assert {"create", "spend", "decide"} <= actions  # the scan finds the forms
+    tests = (ROOT / "tests/integration/test_form_journeys_budgets.py").read_text()
+    missing = sorted(a for a in actions if f"def test_budget_{a}_form_" not in tests)
+    assert not missing, f"Budget actions with no journey test: {missing}"
