@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.views.generic import RedirectView
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class Route:
 
 def _methods(callback) -> frozenset[str] | None:
     view_class = getattr(callback, "view_class", None)
+    if view_class is not None and issubclass(view_class, RedirectView):
+        return frozenset({"GET"})  # answers every method with a redirect: not a form
     if view_class is not None:
         return frozenset(
             m.upper()
