@@ -54,8 +54,9 @@ JOURNEYS: dict[str, str] = {
     # casework (MDT)
     "mdt-take-on": "tests/integration/test_casework.py::test_take_onto_caseload_is_audited_joins_care_team_and_shows_on_record",
     "mdt-end-caseload": "tests/integration/test_form_journeys_others.py::test_end_caseload_form_ends_the_entry_and_audits",
-    "mdt-meetings": "tests/browser/test_mdt.py::test_mdt_lead_takes_on_runs_meeting_assigns_and_social_worker_completes",
-    "mdt-meeting": "tests/browser/test_mdt.py::test_mdt_lead_takes_on_runs_meeting_assigns_and_social_worker_completes",
+    # (also submitted in a browser by tests/browser/test_mdt.py)
+    "mdt-meetings": "tests/integration/test_form_journeys_others.py::test_mdt_meetings_form_creates_the_meeting_with_its_agenda_and_audits",
+    "mdt-meeting": "tests/integration/test_form_journeys_others.py::test_mdt_meeting_form_records_the_discussion_and_audits",
     "mdt-assign-action": "tests/integration/test_casework.py::test_action_reaches_the_assignee_and_completion_is_audited",
     "mdt-complete-action": "tests/integration/test_casework.py::test_action_reaches_the_assignee_and_completion_is_audited",
     # FHIR: transaction and batch Bundles are POSTed to the base

@@ -1,5 +1,8 @@
 """Journey tests for the forms outside planning and budgets that had no test submitting
-them: signing out (staff and the person's portal) and ending an MDT caseload entry."""
+them through the Django client: signing out (staff and the person's portal), ending an MDT
+caseload entry, and creating and running an MDT meeting."""
+
+from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -7,7 +10,7 @@ from django.urls import reverse
 from onestory.access.policy import actor_for_user
 from onestory.audit.models import AuditEvent
 from onestory.casework import actions as casework
-from onestory.casework.models import CaseloadEntry
+from onestory.casework.models import CaseloadEntry, MdtMeeting
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +78,66 @@ def test_end_caseload_form_by_someone_not_leading_the_mdt_is_403(client, entry):
     assert response.status_code == 403
     entry.refresh_from_db()
     assert entry.ended_at is None
+
+
+def test_mdt_meetings_form_creates_the_meeting_with_its_agenda_and_audits(client, lead, entry):
+    client.force_login(lead)
+    response = client.post(
+        reverse("mdt-meetings"), {"title": "Ashbridge MDT", "meets_on": "2026-12-01"}
+    )
+    meeting = MdtMeeting.objects.get(title="Ashbridge MDT")
+    assert response.status_code == 302
+    assert response.url == reverse("mdt-meeting", args=[meeting.pk])
+    assert [i.person for i in meeting.items.all()] == [entry.person]
+    assert AuditEvent.objects.filter(action="casework.meeting_created").count() == 1
+
+
+def test_mdt_meetings_form_without_a_date_shows_error(client, lead, entry):
+    client.force_login(lead)
+    response = client.post(reverse("mdt-meetings"), {"title": "MDT", "meets_on": ""})
+    assert response.status_code == 400
+    assert "Enter the meeting date." in response.content.decode()
+    assert not MdtMeeting.objects.exists()
+
+
+def test_mdt_meetings_form_by_someone_not_leading_the_mdt_is_403(client, entry):
+    client.force_login(f.user("sw.two", role="social_worker"))
+    response = client.post(reverse("mdt-meetings"), {"title": "MDT", "meets_on": "2026-12-01"})
+    assert response.status_code == 403
+    assert not MdtMeeting.objects.exists()
+
+
+@pytest.fixture
+def meeting(lead, entry):
+    return casework.create_meeting(title="MDT", meets_on=date(2026, 12, 1), by=actor_for_user(lead))
+
+
+def test_mdt_meeting_form_records_the_discussion_and_audits(client, lead, meeting):
+    client.force_login(lead)
+    item = meeting.items.get()
+    url = reverse("mdt-meeting", args=[meeting.pk])
+    response = client.post(url, {"item": item.pk, "discussion": "Falls review agreed."})
+    assert response.status_code == 302 and response.url == url
+    item.refresh_from_db()
+    assert item.discussion == "Falls review agreed."
+    assert AuditEvent.objects.filter(action="casework.discussion_recorded").count() == 1
+    client.post(url, {"held": "1"})
+    meeting.refresh_from_db()
+    assert meeting.held_at is not None
+    assert AuditEvent.objects.filter(action="casework.meeting_held").count() == 1
+
+
+def test_mdt_meeting_form_for_no_such_item_is_404(client, lead, meeting):
+    client.force_login(lead)
+    url = reverse("mdt-meeting", args=[meeting.pk])
+    assert client.post(url, {"item": "0", "discussion": "x"}).status_code == 404
+    assert not AuditEvent.objects.filter(action="casework.discussion_recorded").exists()
+
+
+def test_mdt_meeting_form_by_someone_not_leading_the_mdt_is_403(client, meeting):
+    client.force_login(f.user("sw.two", role="social_worker"))
+    item = meeting.items.get()
+    url = reverse("mdt-meeting", args=[meeting.pk])
+    assert client.post(url, {"item": item.pk, "discussion": "x"}).status_code == 403
+    item.refresh_from_db()
+    assert item.discussion == ""
