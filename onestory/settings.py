@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ONESTORY_VAR_DIR", BASE_DIR / "var"))
@@ -61,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # A bad number in an address or form is a 400 (or 404 for an impossible id), never a 500.
+    "onestory.web.BadRequestMiddleware",
 ]
 
 ROOT_URLCONF = "onestory.urls"
@@ -76,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -144,6 +149,28 @@ X_FRAME_OPTIONS = "DENY"
 if ENV == "production":
     SECURE_HSTS_SECONDS = int(os.environ.get("ONESTORY_HSTS_SECONDS", "31536000"))
     SECURE_REFERRER_POLICY = "same-origin"
+# Behind a proxy that ends TLS, Django sees plain HTTP and so never sends HSTS or marks the
+# request secure. ONESTORY_BEHIND_TLS_PROXY=1 makes it trust X-Forwarded-Proto: https. Only
+# set it when the proxy always sets (and overwrites) that header: exposed directly, any
+# client could send the header and pass a plain-HTTP request off as HTTPS.
+if os.environ.get("ONESTORY_BEHIND_TLS_PROXY", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response: scripts only from OneStory itself or inline
+# blocks carrying the request's nonce (`nonce="{{ csp_nonce }}"`); nothing from other
+# sites. Styles allow inline because Plotly's charts and htmx set style attributes.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Identifiable fields never reach the logs: only ids and counts are logged anywhere.
 LOGGING = {

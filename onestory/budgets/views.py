@@ -30,6 +30,7 @@ from onestory.budgets.models import (
 )
 from onestory.people.models import Person
 from onestory.portal.views import _portal, person_required
+from onestory.web import BadParameter, parse_int
 
 
 def _person(person_id) -> Person:
@@ -63,9 +64,13 @@ def budget_page(request, person_id):
         budgets = queries.budgets_for(person, by=by)
     except PermissionDenied:
         return render(request, "budgets/no_access.html", {"person": person}, status=403)
+    from onestory.planning.queries import person_name
+
     table = queries.allocation_table_for(by.organisation)
     context = {
         "person": person,
+        # Named only once access is decided, as on the plan page.
+        "name": person_name(person),
         "budgets": budgets,
         "indicative": queries.indicative_budgets_for(person, by=by),
         "agreements": queries.deferred_payments_for(person, by=by),
@@ -99,6 +104,8 @@ def budget_action(request, person_id):
         message = handler(post, person, by)
     except ValidationError as error:
         request.session["budget_error"] = " ".join(error.messages)
+    except BadParameter as error:
+        request.session["budget_error"] = str(error)
     else:
         request.session["budget_done"] = message
     return redirect(reverse("person-budget", args=[person.external_id]))
@@ -113,8 +120,8 @@ def _do_indicative(post, person, by) -> str:
     answers = {}
     for need in table.domains:
         value = post.get(f"need_{need.code}", "")
-        if value.isdigit():
-            answers[need.code] = int(value)
+        if value.strip():
+            answers[need.code] = parse_int(value, need.label, maximum=len(need.levels) - 1)
     try:
         row = actions.calculate_indicative_budget(person=person, answers=answers, by=by)
     except ValueError as error:
@@ -181,7 +188,7 @@ def _do_spend(post, person, by) -> str:
     stream = _stream(post, person)
     line = None
     if post.get("line"):
-        line = get_object_or_404(BudgetLine, pk=post["line"], stream=stream)
+        line = get_object_or_404(BudgetLine, pk=parse_int(post["line"], "line"), stream=stream)
     actions.record_spend(
         stream=stream,
         kind=post.get("kind", ""),
@@ -214,7 +221,9 @@ def _do_return(post, person, by) -> str:
 
 def _do_decide(post, person, by) -> str:
     dp_return = get_object_or_404(
-        DirectPaymentReturn, pk=post.get("dp_return"), stream__budget__person=person
+        DirectPaymentReturn,
+        pk=parse_int(post.get("dp_return", ""), "return"),
+        stream__budget__person=person,
     )
     decided = actions.decide_direct_payment_return(
         dp_return=dp_return,
@@ -281,13 +290,11 @@ def who_pays(request):
                 weekly_income=_pence(values["weekly_income"], "weekly income"),
                 weekly_cost=_pence(values["weekly_cost"], "the weekly cost"),
                 setting=values["setting"],
-                age=int(values["age"]),
+                age=parse_int(values["age"], "Age", minimum=18, maximum=130),
                 partner_in_home=values["partner_in_home"],
             )
-            weeks = int(values["weeks"])
-            if not 1 <= weeks <= 1040 or situation.age < 18:
-                raise ValidationError("Weeks must be 1 to 1040 and age at least 18.")
-        except (ValidationError, ValueError) as error:
+            weeks = parse_int(values["weeks"], "Weeks", minimum=1, maximum=1040)
+        except (ValidationError, ValueError, BadParameter) as error:
             context["error"] = " ".join(getattr(error, "messages", [str(error)]))
         else:
             projections = project_all(situation, weeks)
@@ -365,6 +372,7 @@ def plotly_js(request):
 
 
 @person_required
+@require_GET
 def my_budget(request, person, by):
     """The person's own budget: what is left in each stream and what it paid for."""
     budgets = queries.budgets_for(person, by=by)

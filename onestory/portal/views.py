@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestory.access import actions
 from onestory.access import queries as access_queries
@@ -23,6 +23,7 @@ from onestory.portal import queries
 from onestory.record import queries as record_queries
 from onestory.record.domain.labels import category_label
 from onestory.record.domain.search import parse_date_of_birth
+from onestory.web import int_param
 
 # The sensitive categories a person may refuse for everyone, in plain words.
 SENSITIVE = (
@@ -160,12 +161,10 @@ def sign_out(request):
 
 
 @person_required
+@require_GET
 def my_record(request, person, by):
     """The person's whole record: every category, every service."""
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = int_param(request, "page", 1, minimum=1)
     record = record_queries.get_person_record(person.external_id, by=by)
     timeline = record_queries.get_timeline(person.external_id, by=by, page=page)
     return render(
@@ -238,6 +237,7 @@ def sharing(request, person, by):
 
 
 @person_required
+@require_GET
 def access_log(request, person, by):
     """Everyone who has looked at, or tried to look at, the person's record."""
     entries = access_queries.access_log_for_person(person, by=by)
