@@ -316,12 +316,14 @@ def who_pays(request):
 
 
 # One colour and one dash per policy, the same in both panels, so that the lines can be told
-# apart without colour (dash) and without the dash (colour). NHS palette, chosen to stay
-# distinct for the common colour-vision deficiencies: NHS blue, NHS orange, NHS dark pink.
+# apart without colour (dash) and without the dash (colour). NHS palette, of different
+# lightness so the three stay apart for the common colour-vision deficiencies: NHS blue
+# (dark), NHS aqua green (middle), NHS orange (light). The dotted line is drawn last and
+# widest, so it shows even where it runs along another policy's line.
 SCENARIO_STYLES = {
-    CURRENT: {"color": "#005eb8", "dash": "solid"},
-    CAP2021: {"color": "#ed8b00", "dash": "dash"},
-    FLOOR2017: {"color": "#7c2855", "dash": "dot"},
+    CURRENT: {"color": "#005eb8", "dash": "solid", "width": 3},
+    CAP2021: {"color": "#ed8b00", "dash": "dash", "width": 3},
+    FLOOR2017: {"color": "#00a499", "dash": "dot", "width": 5},
 }
 
 
@@ -336,8 +338,7 @@ def _chart(projections) -> dict:
         for w in p.weeks:
             running += w.person
             cumulative.append(float(pence_to_pounds(running)))
-        style = SCENARIO_STYLES.get(name, {"color": "#4c6272", "dash": "solid"})
-        line = {"color": style["color"], "dash": style["dash"], "width": 3}
+        line = SCENARIO_STYLES.get(name, {"color": "#4c6272", "dash": "solid", "width": 3})
         common = {"mode": "lines", "line": line, "legendgroup": name}
         traces.append(
             {
@@ -362,15 +363,15 @@ def _chart(projections) -> dict:
                 "hovertemplate": "Week %{x}: £%{y:,.0f} left<extra>%{fullData.name}</extra>",
             }
         )
-    money = {"tickprefix": "£", "tickformat": ",.0f", "rangemode": "tozero"}
+    money = {"tickprefix": "£", "tickformat": ",.0f", "rangemode": "tozero", "automargin": True}
     return {
         "data": traces,
         "layout": {
-            "grid": {"rows": 1, "columns": 2, "pattern": "independent", "xgap": 0.15},
-            "xaxis": {"title": {"text": "Week"}},
+            # Two panels with room between them for the right panel's axis labels.
+            "xaxis": {"title": {"text": "Week"}, "domain": [0, 0.4]},
             "yaxis": {"title": {"text": "Paid by the person so far"}, **money},
-            "xaxis2": {"title": {"text": "Week"}},
-            "yaxis2": {"title": {"text": "Capital left"}, **money},
+            "xaxis2": {"title": {"text": "Week"}, "domain": [0.6, 1], "anchor": "y2"},
+            "yaxis2": {"title": {"text": "Capital left"}, "anchor": "x2", **money},
             "legend": {
                 "orientation": "h",
                 "x": 0,
@@ -378,7 +379,7 @@ def _chart(projections) -> dict:
                 "y": 1.02,
                 "yanchor": "bottom",
             },
-            "margin": {"t": 60, "b": 60, "l": 80, "r": 20},
+            "margin": {"t": 60, "b": 60, "l": 20, "r": 20},
             "font": {"family": "Arial, sans-serif", "size": 14},
         },
     }

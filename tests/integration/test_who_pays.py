@@ -59,7 +59,7 @@ def test_who_pays_chart_gives_each_policy_its_own_colour_and_dash(client):
     colours = {next(iter(s))[0] for s in lines.values()}
     dashes = {next(iter(s))[1] for s in lines.values()}
     assert len(colours) == 3 and len(dashes) == 3
-    assert colours <= {"#005eb8", "#ed8b00", "#7c2855"}  # NHS blue, orange, dark pink
+    assert colours <= {"#005eb8", "#ed8b00", "#00a499"}  # NHS blue, orange, aqua green
 
 
 def test_who_pays_legend_sits_above_the_panels_once_per_policy(client):
