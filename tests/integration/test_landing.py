@@ -220,3 +220,27 @@ def test_api_docs_served_offline_without_inline_script(client):
         assert "src=" in tag or 'type="application/json"' in tag, tag
     assert '"validatorUrl": null' in html
     assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
+# Every role against the pages this module adds (no person is shown on any of them, so a
+# relationship or a refusal changes nothing).
+OVERVIEW_ROLES = {"commissioner", "analyst"}
+WHO_PAYS_ROLES = {
+    "gp",
+    "nurse",
+    "social_worker",
+    "care_coordinator",
+    "mental_health_worker",
+    "housing_officer",
+    "voluntary_worker",
+    "commissioner",
+    "analyst",
+}
+
+
+@pytest.mark.parametrize("username, role, kind", STAFF, ids=[s[1] for s in STAFF])
+def test_overview_and_who_pays_open_only_to_their_roles(client, username, role, kind):
+    client.force_login(_staff(username, role, kind))
+    assert client.get(reverse("overview")).status_code == (200 if role in OVERVIEW_ROLES else 403)
+    assert client.get(reverse("who-pays")).status_code == (200 if role in WHO_PAYS_ROLES else 403)
+    assert client.get(reverse("home")).status_code == 302
