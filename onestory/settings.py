@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its templates and static files: the API docs page is served offline
     "onestory.audit",
     "onestory.access",
     "onestory.sources",
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "onestory.home.context_processors.menu",
             ],
         },
     },
@@ -119,7 +121,7 @@ AUTHENTICATION_BACKENDS = ["onestory.access.auth.LockoutBackend"]
 ONESTORY_BREAK_GLASS_HOURS = int(os.environ.get("ONESTORY_BREAK_GLASS_HOURS", "4"))
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "search"
+LOGIN_REDIRECT_URL = "home"  # each role's own landing page (onestory.home)
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
@@ -173,9 +175,12 @@ SECURE_CSP = {
 }
 
 # Identifiable fields never reach the logs: only ids and counts are logged anywhere.
+# A refused request (403) is one line naming the path, without a traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusals_in_one_line": {"()": "onestory.log_filters.RefusalsInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["refusals_in_one_line"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

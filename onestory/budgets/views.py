@@ -15,12 +15,19 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import actor_for_user, has_permission
+from onestory.access.policy import actor_for_user, has_permission, require
 from onestory.budgets import actions, queries
 from onestory.budgets.domain import ledger
 from onestory.budgets.domain.money import format_pounds, pence_to_pounds, pounds_to_pence
 from onestory.budgets.domain.rates import PENSION_CREDIT_AGE
-from onestory.budgets.domain.scenarios import SCENARIO_LABELS, Situation, project_all
+from onestory.budgets.domain.scenarios import (
+    CAP2021,
+    CURRENT,
+    FLOOR2017,
+    SCENARIO_LABELS,
+    Situation,
+    project_all,
+)
 from onestory.budgets.models import (
     BudgetLine,
     BudgetStream,
@@ -272,8 +279,9 @@ WHO_PAYS_FIELDS = ("capital", "property", "weekly_income", "weekly_cost")
 @login_required
 @require_http_methods(["GET"])
 def who_pays(request):
-    """Three scenarios side by side for one person's figures (typed in, never stored)."""
-    actor_for_user(request.user, "page")
+    """Three scenarios side by side for one person's figures (typed in, never stored).
+    Public policy with no personal data: for every role with USE_WHO_PAYS."""
+    require(actor_for_user(request.user, "page"), Permission.USE_WHO_PAYS)
     values = {f: request.GET.get(f, "") for f in WHO_PAYS_FIELDS}
     values.update(
         setting=request.GET.get("setting", "care_home"),
@@ -314,8 +322,22 @@ def who_pays(request):
     return render(request, "budgets/who_pays.html", context)
 
 
+# One colour and one dash per policy, the same in both panels, so that the lines can be told
+# apart without colour (dash) and without the dash (colour). NHS palette, of different
+# lightness so the three stay apart for the common colour-vision deficiencies: NHS blue
+# (dark), NHS aqua green (middle), NHS orange (light). The dotted line is drawn last and
+# widest, so it shows even where it runs along another policy's line.
+SCENARIO_STYLES = {
+    CURRENT: {"color": "#005eb8", "dash": "solid", "width": 3},
+    CAP2021: {"color": "#ed8b00", "dash": "dash", "width": 3},
+    FLOOR2017: {"color": "#00a499", "dash": "dot", "width": 5},
+}
+
+
 def _chart(projections) -> dict:
-    """Plotly figure: cumulative person payments and capital left, one line per scenario."""
+    """Plotly figure: cumulative person payments (left) and capital left (right), one line
+    per scenario in its own colour and dash; one legend entry per scenario, above the
+    panels so it never covers an axis title."""
     traces = []
     for name, p in projections.items():
         weeks = [w.week for w in p.weeks]
@@ -323,37 +345,49 @@ def _chart(projections) -> dict:
         for w in p.weeks:
             running += w.person
             cumulative.append(float(pence_to_pounds(running)))
+        line = SCENARIO_STYLES.get(name, {"color": "#4c6272", "dash": "solid", "width": 3})
+        common = {"mode": "lines", "line": line, "legendgroup": name}
         traces.append(
             {
+                **common,
                 "x": weeks,
                 "y": cumulative,
-                "name": f"{SCENARIO_LABELS[name]}: paid by the person",
-                "mode": "lines",
+                "name": SCENARIO_LABELS[name],
                 "xaxis": "x",
                 "yaxis": "y",
+                "hovertemplate": "Week %{x}: £%{y:,.0f} paid<extra>%{fullData.name}</extra>",
             }
         )
         traces.append(
             {
+                **common,
                 "x": weeks,
                 "y": [float(pence_to_pounds(w.capital)) for w in p.weeks],
-                "name": f"{SCENARIO_LABELS[name]}: capital left",
-                "mode": "lines",
-                "line": {"dash": "dot"},
+                "name": SCENARIO_LABELS[name],
+                "showlegend": False,
                 "xaxis": "x2",
                 "yaxis": "y2",
+                "hovertemplate": "Week %{x}: £%{y:,.0f} left<extra>%{fullData.name}</extra>",
             }
         )
+    money = {"tickprefix": "£", "tickformat": ",.0f", "rangemode": "tozero", "automargin": True}
     return {
         "data": traces,
         "layout": {
-            "grid": {"rows": 1, "columns": 2, "pattern": "independent"},
-            "xaxis": {"title": {"text": "Week"}},
-            "yaxis": {"title": {"text": "Paid by the person so far (£)"}},
-            "xaxis2": {"title": {"text": "Week"}},
-            "yaxis2": {"title": {"text": "Capital left (£)"}},
-            "legend": {"orientation": "h"},
-            "margin": {"t": 20},
+            # Two panels with room between them for the right panel's axis labels.
+            "xaxis": {"title": {"text": "Week"}, "domain": [0, 0.4]},
+            "yaxis": {"title": {"text": "Paid by the person so far"}, **money},
+            "xaxis2": {"title": {"text": "Week"}, "domain": [0.6, 1], "anchor": "y2"},
+            "yaxis2": {"title": {"text": "Capital left"}, "anchor": "x2", **money},
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.02,
+                "yanchor": "bottom",
+            },
+            "margin": {"t": 60, "b": 60, "l": 20, "r": 20},
+            "font": {"family": "Arial, sans-serif", "size": 14},
         },
     }
 

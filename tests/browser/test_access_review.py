@@ -39,7 +39,7 @@ def test_a_join_without_a_basis_waits_until_a_privacy_lead_approves(live_server,
     page.context.clear_cookies()
 
     sign_in(page, base, "privacy.gp")
-    page.get_by_role("link", name="Break-glass reviews").click()
+    page.get_by_role("link", name="Access reviews").click()
     card = page.locator('[data-testid="join-request"]')
     assert card.count() == 1
     assert "Margaret Oldroyd" in card.inner_text() and "Grace Adeyemi" in card.inner_text()

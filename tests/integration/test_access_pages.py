@@ -471,9 +471,9 @@ def test_staff_page_refused_to_non_administrator(client, stranger):
 @pytest.mark.parametrize(
     "role, shown, hidden",
     [
-        ("gp", ["Find a person"], ["Break-glass reviews", "Staff</a>"]),
-        ("privacy_lead", ["Break-glass reviews"], ["Find a person", "Staff</a>"]),
-        ("administrator", ["Staff</a>"], ["Find a person", "Break-glass reviews"]),
+        ("gp", ["Find a person"], ["Access reviews", "Staff</a>"]),
+        ("privacy_lead", ["Access reviews"], ["Find a person", "Staff</a>"]),
+        ("administrator", ["Staff</a>"], ["Find a person", "Access reviews"]),
     ],
 )
 def test_navigation_shows_only_links_the_role_may_use(client, role, shown, hidden):

@@ -39,6 +39,9 @@ JOURNEYS: dict[str, str] = {
     "break-glass-review": "tests/integration/test_access_pages.py::test_break_glass_queue_hides_other_organisations_grants",
     "staff-create": "tests/integration/test_access_pages.py::test_staff_page_creates_account",
     "staff-assign": "tests/integration/test_access_pages.py::test_staff_page_assigns_role_and_organisation",
+    "staff-active": "tests/integration/test_access_pages.py::test_staff_page_disables_and_enables_an_account",
+    "staff-password": "tests/integration/test_access_pages.py::test_staff_page_resets_a_password_and_unlocks",
+    "join-request-review": "tests/integration/test_access_pages.py::test_join_request_review_form_approves_and_refuses",
     # record
     "person-join-care-team": "tests/integration/test_access_pages.py::test_join_care_team_with_reason_opens_record_with_care_team_card",
     "person-break-glass": "tests/integration/test_access_pages.py::test_break_glass_opens_record_with_banner_and_expiry",
