@@ -71,6 +71,7 @@ JOURNEYS: dict[str, str] = {
 NOT_FORMS: dict[str, str] = {
     "api:openapi-json": "django-ninja's schema, GET only",
     "api:api-root": "django-ninja's root, GET only",
+    "api:openapi-view": "django-ninja's interactive docs page: renders the docs, changes nothing",
     "fhir:metadata": "the view answers 405 to anything but GET",
     "fhir:everything": "the view answers 405 to anything but GET",
     "fhir:search": "the view answers 405 to anything but GET",

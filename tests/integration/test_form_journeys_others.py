@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from onestory.access.policy import actor_for_user
 from onestory.audit.models import AuditEvent
@@ -46,8 +47,11 @@ def lead():
 @pytest.fixture
 def entry(lead):
     sw = f.user("sw.one", role="social_worker", org=f.organisation("E08000999", "Council"))
+    person = f.rich_person()
+    # Casework goes through the record's access decision: the lead is in the care team.
+    f.care_team(person, lead, reason="Registered GP")
     return casework.take_onto_caseload(
-        person=f.rich_person(),
+        person=person,
         coordinator=sw.staff,
         reason="Two admissions",
         by=actor_for_user(lead),
@@ -109,7 +113,10 @@ def test_mdt_meetings_form_by_someone_not_leading_the_mdt_is_403(client, entry):
 
 @pytest.fixture
 def meeting(lead, entry):
-    return casework.create_meeting(title="MDT", meets_on=date(2026, 12, 1), by=actor_for_user(lead))
+    # Held today: a meeting dated in the future cannot be marked held.
+    return casework.create_meeting(
+        title="MDT", meets_on=timezone.localdate(), by=actor_for_user(lead)
+    )
 
 
 def test_mdt_meeting_form_records_the_discussion_and_audits(client, lead, meeting):
