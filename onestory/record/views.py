@@ -20,6 +20,7 @@ from onestory.record import queries
 from onestory.record.domain.search import SearchQueryError, parse_search
 
 SEARCH_FIELDS = ("name", "dob", "nhs_number", "postcode")
+SEARCH_PAGE_SIZE = 50
 
 
 @login_required
@@ -36,12 +37,20 @@ def search(request):
     values = {f: request.GET.get(f, "").strip() for f in SEARCH_FIELDS}
     context = {"values": values, "errors": {}, "results": None}
     if any(values.values()):
+        page = max(1, _int(request.GET.get("page"), 1))
         try:
             query = parse_search(**values)
+            results = queries.search_people(query, by=by, offset=(page - 1) * SEARCH_PAGE_SIZE)
         except SearchQueryError as exc:
             context["errors"] = exc.errors
         else:
-            context["results"] = queries.search_people(query, by=by)
+            context["results"] = results
+
+            def page_url(n: int) -> str:
+                return "?" + urlencode([*((k, v) for k, v in values.items() if v), ("page", n)])
+
+            context["previous_url"] = page_url(results.page - 1) if results.page > 1 else ""
+            context["next_url"] = page_url(results.page + 1) if results.truncated else ""
     return render(request, "record/search.html", context)
 
 

@@ -49,18 +49,25 @@ class SystemRef:
 
 @dataclass(frozen=True)
 class PersonSummary:
-    """One search result: enough to tell people apart, no more."""
+    """One search result: enough to tell people apart, no more. Without a relationship
+    (ADR 0011) only the name and year of birth are shown, with the identifiers the searcher
+    typed; the rest is None and named in `withheld`."""
 
     person_id: uuid.UUID
     given_name: str
     family_name: str
     date_of_birth: date | None
-    nhs_number: str  # formatted 3-3-4, or ""
-    postcode: str
-    systems: int
+    nhs_number: str | None  # formatted 3-3-4, "" when no source holds one, None withheld
+    postcode: str | None
+    systems: int | None
     # Whether the searcher may open the record now (a legitimate relationship); without
-    # it the result still shows, so they can join the care team or break glass.
+    # it the result shows only to confirm who they are, so they can join the care team or
+    # break glass.
     access: bool = False
+    birth_year: int | None = None
+    withheld: tuple[str, ...] = ()
+    # 1 for a match as typed; below 1, how close a misspelt name came (Jaro–Winkler).
+    match: float = 1.0
 
     @property
     def name(self) -> str:
@@ -69,13 +76,28 @@ class PersonSummary:
 
 @dataclass(frozen=True)
 class SearchResults:
-    people: tuple[PersonSummary, ...]
-    total: int
+    people: tuple[PersonSummary, ...]  # this page
+    total: int  # people listed across every page
     limit: int
+    offset: int = 0
+    # People matching a precise query who chose not to share their record with the
+    # searcher's organisation: shown as a count, never by name.
+    not_shared: int = 0
+    # True when the query was not precise enough to list people the searcher has no
+    # relationship with (a postcode, a surname): it says nothing about whether any exist.
+    related_only: bool = False
 
     @property
     def truncated(self) -> bool:
-        return self.total > len(self.people)
+        return self.total > self.offset + len(self.people)
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
 
 
 @dataclass(frozen=True)

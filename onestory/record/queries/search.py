@@ -1,21 +1,28 @@
 """Finding people: the search page, /api/people and FHIR Patient search."""
 
-from collections.abc import Sequence
-
 from django.db.models import Q
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import (
-    refused_organisation_people,
-    require,
-    search_access,
+from onestory.access.domain.visibility import (
+    HIDDEN,
+    IDENTITY_ONLY,
+    NOT_SHARED_WITH_YOU,
+    WITH_ACCESS,
+    may_name_source,
 )
+from onestory.access.policy import require, search_standings
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.domain.nhs_number import format_nhs_number
 from onestory.people.domain.normalise import format_postcode
-from onestory.people.models import LinkageRun, Person, PersonLink
-from onestory.record.domain.search import SearchQuery, SearchQueryError
+from onestory.people.models import Person, PersonLink
+from onestory.record.domain.search import (
+    NAME_MATCH_THRESHOLD,
+    SearchQuery,
+    SearchQueryError,
+    name_block_prefixes,
+    name_score,
+)
 from onestory.record.queries.common import (
     current_run,
     first,
@@ -26,84 +33,192 @@ from onestory.record.queries.results import (
     PersonSummary,
     SearchResults,
 )
-from onestory.sources.domain.facts import (
-    SENSITIVE_CATEGORIES,
-    SOURCE_KIND_CATEGORY,
-)
+from onestory.sources.models import SourceRecord
 
 # ---------------------------------------------------------------------------- search
 
+# A search that could list more people than this asks for more detail instead of listing.
+MAX_CANDIDATES = 5000
 
-def search_people(query: SearchQuery, *, by: Actor, limit: int = 50) -> SearchResults:
+
+def search_people(
+    query: SearchQuery, *, by: Actor, limit: int = 50, offset: int = 0
+) -> SearchResults:
     """People (in the current linkage run) with a linked record matching every given
-    criterion; each criterion may be met by a different one of the person's records. The
-    audit event names which kinds of criteria were used and how many people matched, never
-    the search terms. People who refused the searcher's organisation are left out entirely
-    (their existence is not revealed); each result says whether the searcher holds access.
-    Records from services of a sensitive category the searcher's role does not see (a
-    mental health trust, for a housing officer) are not searched."""
+    criterion; each criterion may be met by a different one of the person's records, and
+    a name may be misspelt (ranked by how close it came). One page of `limit` from
+    `offset`.
+
+    What each result shows follows ADR 0011 (`access.domain.visibility.search_standing`):
+    in full with a relationship; name and year of birth only, on a precise query (an NHS
+    number, or a name with a full date of birth), to a role that may join the care team
+    or break glass; otherwise not listed or counted. People who refused the searcher's
+    organisation are counted as "chose not to share" on a precise query, never named.
+    Records of a service whose category may not be named to the searcher for that person
+    (a mental health trust, for a housing officer or after the person refused mental
+    health) are neither searched nor counted. The audit event names which kinds of
+    criteria were used and how many people were listed, never the search terms."""
     require(by, Permission.SEARCH_PEOPLE)
     if query.is_empty:
         raise SearchQueryError({"name": "Enter at least one search criterion"})
     limit = max(1, min(limit, 500))
+    offset = max(0, offset)
     run = current_run()
-    people: tuple[PersonSummary, ...] = ()
-    total = 0
+    listed: list[tuple[float, int, list[SourceRecord], str]] = []
+    not_shared = 0
+    by_person: dict = {}
     if run is not None:
-        matching = Person.objects.exclude(pk__in=refused_organisation_people(by))
-        searchable = PersonLink.objects.filter(run=run)
-        hidden = _hidden_kinds(by)
-        if hidden:
-            searchable = searchable.exclude(record__system__kind__in=hidden)
-        for criterion in _record_criteria(query):
-            matching = matching.filter(
-                pk__in=searchable.filter(_on_record(criterion)).values("person_id")
+        candidates = list(
+            PersonLink.objects.filter(run=run)
+            .filter(_on_record(_block(query)))
+            .order_by("person_id")
+            .values_list("person_id", flat=True)
+            .distinct()[: MAX_CANDIDATES + 1]
+        )
+        if len(candidates) > MAX_CANDIDATES:
+            raise SearchQueryError(
+                {
+                    query.criteria[0]: "Too many people match: add a date of birth, "
+                    "a full postcode or more of the name"
+                }
             )
-        total = matching.count()
-        ids = list(matching.order_by("pk").values_list("pk", flat=True)[:limit]) if total else []
-        access = search_access(by, ids)
-        ids = [pid for pid in ids if access.get(pid) is not None]
-        people = _summaries(run, ids, access, hidden)
+        standings = search_standings(by, candidates, precise=query.precise)
+        by_person = records_by_person(run, candidates)
+        for pid in candidates:
+            standing, seen = standings.get(pid, (HIDDEN, frozenset()))
+            if standing == HIDDEN:
+                continue
+            _, records = by_person.get(pid, (None, []))
+            records = [r for r in records if may_name_source(r.system.kind, seen)]
+            score = _match(query, records)
+            if score is None:
+                continue
+            if standing == NOT_SHARED_WITH_YOU:
+                not_shared += 1
+            else:
+                listed.append((score, pid, records, standing))
+    listed.sort(key=lambda m: (-m[0], *_sort_name(m[2]), m[1]))
+    page = listed[offset : offset + limit]
+    people = tuple(
+        _summary(by_person[pid][0], records, standing, query, score)
+        for score, pid, records, standing in page
+    )
     record_event(
         by=by,
         action="record.search",
-        detail={"criteria": list(query.criteria), "results": total},
+        detail={
+            "criteria": list(query.criteria),
+            "results": len(listed),
+            "identity_only": sum(1 for m in listed if m[3] == IDENTITY_ONLY),
+            "not_shared": not_shared,
+        },
     )
-    return SearchResults(people=people, total=total, limit=limit)
+    return SearchResults(
+        people=people,
+        total=len(listed),
+        limit=limit,
+        offset=offset,
+        not_shared=not_shared,
+        related_only=not query.precise,
+    )
 
 
-def _record_criteria(query: SearchQuery) -> list[Q]:
-    """One Q per criterion, over SourceRecord fields."""
-    criteria: list[Q] = []
-    if query.name_tokens:
-        criteria.append(_name_q(query.name_tokens))
-    if query.date_of_birth is not None:
-        criteria.append(Q(date_of_birth=query.date_of_birth))
+def _block(query: SearchQuery) -> Q:
+    """The one criterion the database narrows candidates by (the most selective given);
+    every criterion is then checked on each candidate's nameable records."""
     if query.nhs_number:
-        criteria.append(Q(nhs_number=query.nhs_number))
+        return Q(nhs_number=query.nhs_number)
+    if query.date_of_birth is not None:
+        return Q(date_of_birth=query.date_of_birth)
     if query.postcode is not None:
         pc = query.postcode
         if pc.mode == "exact":
-            criteria.append(Q(norm_postcode=pc.key))
-        elif pc.pattern:
-            criteria.append(_prefix("norm_postcode", pc.key) & Q(norm_postcode__regex=pc.pattern))
-        else:
-            criteria.append(_prefix("norm_postcode", pc.key))
-    return criteria
-
-
-def _name_q(tokens: Sequence[str]) -> Q:
-    """One word matches a given or family name prefix; several words are split into given
-    and family names at every point, either way round ("Ann Smith", "Smith Ann",
-    "Ann Smith Jones" for a family name written "Smith-Jones")."""
-    if len(tokens) == 1:
-        return _prefix("norm_given", tokens[0]) | _prefix("norm_family", tokens[0])
+            return Q(norm_postcode=pc.key)
+        return _prefix("norm_postcode", pc.key)
     q = Q()
-    for i in range(1, len(tokens)):
-        first, rest = "".join(tokens[:i]), "".join(tokens[i:])
-        q |= _prefix("norm_given", first) & _prefix("norm_family", rest)
-        q |= _prefix("norm_family", first) & _prefix("norm_given", rest)
+    for given, family in name_block_prefixes(query.name_tokens):
+        part = Q()
+        if given:
+            part &= _prefix("norm_given", given)
+        if family:
+            part &= _prefix("norm_family", family)
+        q |= part
     return q
+
+
+def _match(query: SearchQuery, records: list[SourceRecord]) -> float | None:
+    """How well the person's records meet every criterion (each may be met by a different
+    record): the best name score, or None when a criterion is not met."""
+    if not records:
+        return None
+    if query.nhs_number and not any(r.nhs_number == query.nhs_number for r in records):
+        return None
+    if query.date_of_birth is not None and not any(
+        r.date_of_birth == query.date_of_birth for r in records
+    ):
+        return None
+    if query.postcode is not None and not any(
+        r.norm_postcode and query.postcode_matches(r.norm_postcode) for r in records
+    ):
+        return None
+    score = max(name_score(query.name_tokens, r.norm_given, r.norm_family) for r in records)
+    return score if score >= NAME_MATCH_THRESHOLD else None
+
+
+def _sort_name(records: list[SourceRecord]) -> tuple[str, str]:
+    ordered = preferred_order(records)
+    named = next((r for r in ordered if r.given_name or r.family_name), ordered[0])
+    return named.family_name.lower(), named.given_name.lower()
+
+
+def _summary(
+    person: Person,
+    records: list[SourceRecord],
+    standing: str,
+    query: SearchQuery,
+    score: float,
+) -> PersonSummary:
+    """One result from the person's nameable records. Without a relationship: the name and
+    year of birth, with the date of birth and NHS number only when the searcher typed
+    them (to confirm which person this is); the rest withheld."""
+    ordered = preferred_order(records)
+    named = next((r for r in ordered if r.given_name or r.family_name), ordered[0])
+    dob = first(ordered, "date_of_birth")
+    birth_year = dob.year if dob else first(ordered, "birth_year")
+    nhs_number = format_nhs_number(first(ordered, "nhs_number") or "")
+    postcode = format_postcode(first(ordered, "postcode") or "")
+    systems = len({r.system_id for r in records})
+    if standing == WITH_ACCESS:
+        return PersonSummary(
+            person_id=person.external_id,
+            given_name=named.given_name,
+            family_name=named.family_name,
+            date_of_birth=dob,
+            nhs_number=nhs_number,
+            postcode=postcode,
+            systems=systems,
+            access=True,
+            birth_year=birth_year,
+            match=round(score, 3),
+        )
+    withheld = ["postcode", "systems"]
+    if query.date_of_birth is None:
+        withheld.insert(0, "date_of_birth")
+    if not query.nhs_number:
+        withheld.insert(0, "nhs_number")
+    return PersonSummary(
+        person_id=person.external_id,
+        given_name=named.given_name,
+        family_name=named.family_name,
+        date_of_birth=None if "date_of_birth" in withheld else dob,
+        nhs_number=None if "nhs_number" in withheld else nhs_number,
+        postcode=None,
+        systems=None,
+        access=False,
+        birth_year=birth_year,
+        withheld=tuple(withheld),
+        match=round(score, 3),
+    )
 
 
 # The widest value each normalised field can hold, and its highest character: normalised
@@ -130,50 +245,3 @@ def _on_record(criterion: Q) -> Q:
             key, value = child
             rooted.children.append((f"record__{key}", value))
     return rooted
-
-
-def _hidden_kinds(by: Actor) -> frozenset[str]:
-    """Source kinds whose very existence is a sensitive category the actor's role does not
-    see by default."""
-    from onestory.access.domain.roles import any_role_for
-
-    if by.role == "system":
-        return frozenset()
-    role = any_role_for(by.role)
-    seen = role.categories if role is not None else frozenset()
-    return frozenset(
-        kind
-        for kind, category in SOURCE_KIND_CATEGORY.items()
-        if category in SENSITIVE_CATEGORIES and category not in seen
-    )
-
-
-def _summaries(
-    run: LinkageRun,
-    person_ids: Sequence[int],
-    access: dict[int, bool | None],
-    hidden_kinds: frozenset[str] = frozenset(),
-) -> tuple[PersonSummary, ...]:
-    by_person = records_by_person(run, person_ids)
-    summaries = []
-    for pid in person_ids:
-        person, records = by_person.get(pid, (None, []))
-        records = [r for r in records if r.system.kind not in hidden_kinds]
-        if person is None or not records:
-            continue
-        ordered = preferred_order(records)
-        named = next((r for r in ordered if r.given_name or r.family_name), ordered[0])
-        summaries.append(
-            PersonSummary(
-                person_id=person.external_id,
-                given_name=named.given_name,
-                family_name=named.family_name,
-                date_of_birth=first(ordered, "date_of_birth"),
-                nhs_number=format_nhs_number(first(ordered, "nhs_number") or ""),
-                postcode=format_postcode(first(ordered, "postcode") or ""),
-                systems=len({r.system_id for r in records}),
-                access=bool(access.get(pid)),
-            )
-        )
-    summaries.sort(key=lambda s: (s.family_name.lower(), s.given_name.lower(), str(s.person_id)))
-    return tuple(summaries)
