@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from onestory.access.domain.roles import Permission
+from onestory.access.domain.visibility import may_name_source
 from onestory.access.policy import AccessDecision, decide, has_permission
 from onestory.access.queries import denied
 from onestory.audit.actions import record_event
@@ -32,8 +33,6 @@ from onestory.record.domain.search import parse_search as parse_people_search
 from onestory.record.domain.summary import preference_key
 from onestory.record.queries import search_people
 from onestory.sources.domain.facts import (
-    SENSITIVE_CATEGORIES,
-    SOURCE_KIND_CATEGORY,
     SOURCE_KIND_LABELS,
 )
 from onestory.sources.models import SourceEvent, SourceRecord
@@ -84,8 +83,7 @@ def _decide_or_deny(by: Actor, person: Person, attempted: str) -> AccessDecision
 def _visible(kind: str, decision: AccessDecision) -> bool:
     """A service whose very existence is a sensitive category the actor does not see is
     left out altogether (as on the record page)."""
-    category = SOURCE_KIND_CATEGORY.get(kind, "")
-    return category not in SENSITIVE_CATEGORIES or category in decision.categories
+    return may_name_source(kind, decision.categories)
 
 
 def person_for(ident: str) -> Person:

@@ -156,6 +156,16 @@ class RelatedOut(Schema):
     systems: list[SystemOut]
 
 
+class WithheldOut(Schema):
+    category: str
+    label: str
+    reason: str = Field(
+        description='"role" (the caller\'s role does not see it) or "person_choice" (the '
+        "person chose not to share it). Follows from the access decision alone: it does "
+        "not say whether the record holds anything in the category"
+    )
+
+
 class PersonRecordOut(Schema):
     id: uuid.UUID = Field(alias="person_id")
     nhs_number: str
@@ -166,6 +176,10 @@ class PersonRecordOut(Schema):
     current_services: list[ServiceOut]
     household: list[RelatedOut]
     family: list[RelatedOut]
+    withheld: list[WithheldOut] = Field(
+        description="Data categories not shown to the caller, in any section; services, "
+        "teams and staff of a withheld sensitive category are not named either"
+    )
 
 
 class TimelineItemOut(Schema):
@@ -206,6 +220,7 @@ class TimelineOut(Schema):
     systems: list[FacetOut]
     kinds: list[FacetOut]
     categories: list[FacetOut]
+    withheld: list[WithheldOut] = Field(description="Data categories not shown to the caller")
 
 
 class TimelineFilters(Schema):

@@ -5,6 +5,8 @@ from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied
 
+from onestory.access.domain.roles import any_role_for
+from onestory.access.domain.visibility import may_name_source, withheld_categories
 from onestory.access.policy import (
     AccessDecision,
     decide,
@@ -13,12 +15,10 @@ from onestory.access.queries import denied
 from onestory.audit.domain.actor import Actor
 from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.record.domain import summary as rules
+from onestory.record.domain.labels import category_label
 from onestory.record.queries.results import (
     PersonNotFound,
-)
-from onestory.sources.domain.facts import (
-    SENSITIVE_CATEGORIES,
-    SOURCE_KIND_CATEGORY,
+    WithheldNote,
 )
 from onestory.sources.models import SourceRecord
 
@@ -93,9 +93,16 @@ def visible_records(records: list[SourceRecord], decision: AccessDecision) -> li
     category they do not see (a mental health trust, when mental health is refused) is
     left out altogether. The person is never left with no record to show: the demographics
     of the others stand."""
-    return [
-        r
-        for r in records
-        if SOURCE_KIND_CATEGORY.get(r.system.kind, "") not in SENSITIVE_CATEGORIES
-        or SOURCE_KIND_CATEGORY[r.system.kind] in decision.categories
-    ]
+    return [r for r in records if may_name_source(r.system.kind, decision.categories)]
+
+
+def withheld_notes(by: Actor, decision: AccessDecision) -> tuple[WithheldNote, ...]:
+    """The categories the decision does not show the actor, with why (ADR 0011)."""
+    if by.role == "system":
+        return ()
+    role = any_role_for(by.role)
+    role_sees = role.categories if role is not None else frozenset()
+    return tuple(
+        WithheldNote(w.category, category_label(w.category), w.reason)
+        for w in withheld_categories(role_sees, decision.categories)
+    )

@@ -10,6 +10,7 @@ from django.http import Http404
 
 from onestory.record.domain import summary as rules
 from onestory.sources.domain.facts import (
+    SENSITIVE_CATEGORIES,
     SOURCE_KIND_LABELS,
 )
 from onestory.sources.models import SourceSystem
@@ -208,6 +209,25 @@ class RelatedPerson:
 
 
 @dataclass(frozen=True)
+class WithheldNote:
+    """A data category not shown to the reader, and why ("role": their role does not see
+    it; "person_choice": the person chose not to share it). It follows from the access
+    decision alone, so it says nothing about whether, or how much, the record holds."""
+
+    category: str
+    label: str
+    reason: str
+
+    @property
+    def sensitive(self) -> bool:
+        return self.category in SENSITIVE_CATEGORIES
+
+
+# Categories a card can hold, for saying which withheld categories concern it.
+DIAGNOSIS_CATEGORIES = frozenset({"clinical", "mental_health", "sexual_health"})
+
+
+@dataclass(frozen=True)
 class PersonRecord:
     person_id: uuid.UUID
     identity: Identity
@@ -217,6 +237,19 @@ class PersonRecord:
     current_services: tuple[CurrentService, ...]
     household: tuple[RelatedPerson, ...]
     family: tuple[RelatedPerson, ...]
+    # Every category not shown to the reader: each card says so where it concerns it.
+    withheld: tuple[WithheldNote, ...] = ()
+
+    @property
+    def withheld_diagnoses(self) -> tuple[WithheldNote, ...]:
+        """What the conditions card cannot show."""
+        return tuple(w for w in self.withheld if w.category in DIAGNOSIS_CATEGORIES)
+
+    @property
+    def withheld_services(self) -> tuple[WithheldNote, ...]:
+        """Sensitive categories whose services, teams and staff are not even named (who is
+        involved, the care team, the source systems, "known to N systems")."""
+        return tuple(w for w in self.withheld if w.sensitive)
 
     @property
     def nhs_number(self) -> str:
@@ -272,6 +305,7 @@ class Timeline:
     systems: tuple[FacetValue, ...]  # counts over all of the person's entries
     kinds: tuple[FacetValue, ...]
     categories: tuple[FacetValue, ...]
+    withheld: tuple[WithheldNote, ...] = ()
 
     @property
     def pages(self) -> int:

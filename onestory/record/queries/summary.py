@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import Q
 from django.utils import timezone
 
+from onestory.access.domain.visibility import may_name_source
 from onestory.access.policy import (
     AccessDecision,
     decide,
@@ -28,6 +29,7 @@ from onestory.record.queries.common import (
     preferred_order,
     records_by_person,
     visible_records,
+    withheld_notes,
 )
 from onestory.record.queries.results import (
     DIAGNOSIS_KINDS,
@@ -92,6 +94,7 @@ def get_person_record(person_external_id, *, by: Actor, purpose: str = "") -> Pe
         current_services=_current_services(events, systems, today),
         household=household,
         family=family,
+        withheld=withheld_notes(by, decision),
     )
     record_event(
         by=by,
@@ -312,7 +315,12 @@ def _household_and_family(
     )
 
     # The others at the person's address, as the person index groups households.
-    neighbours = household_records(person.id, run, own=records) if run is not None else []
+    # A neighbour known only to a service that may not be named is not listed through it.
+    neighbours = [
+        r
+        for r in (household_records(person.id, run, own=records) if run is not None else [])
+        if may_name_source(r.system.kind, decision.categories)
+    ]
 
     others = {r.id for r in related_records.values()} | {r.record_id for r in incoming}
     others |= {r.id for r in neighbours}
@@ -327,6 +335,9 @@ def _household_and_family(
         )
         pids = set(person_of.values()) - {person.id}
         for pid, (p, recs) in records_by_person(run, pids).items():
+            recs = [r for r in recs if may_name_source(r.system.kind, decision.categories)]
+            if not recs:
+                continue
             ordered = preferred_order(recs)
             named = next((r for r in ordered if r.given_name or r.family_name), ordered[0])
             names[pid] = (

@@ -12,6 +12,7 @@ from onestory.record.domain.labels import category_label, kind_label
 from onestory.record.queries.common import (
     decide_or_deny,
     person_by_id,
+    withheld_notes,
 )
 from onestory.record.queries.results import (
     FacetValue,
@@ -183,4 +184,5 @@ def get_timeline(
         systems=tuple(system_facets),
         kinds=tuple(kind_facets),
         categories=tuple(category_facets),
+        withheld=withheld_notes(by, decision),
     )
