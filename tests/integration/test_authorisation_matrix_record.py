@@ -278,3 +278,15 @@ def test_search_finds_a_misspelt_name_on_the_page(client):
     client.force_login(gp)
     page = client.get("/", {"name": "Joyse Cook"}).content.decode()
     assert f"/people/{joyce.external_id}/" in page and "close to the name you typed" in page
+
+
+def test_timeline_leaves_out_a_mental_health_service_once_mental_health_is_refused(client):
+    margaret, nhs, user = _world("nurse", related=True, refused=False)
+    mh = margaret.links.get(record__system__kind="mental_health").record
+    f.source_event(mh, kind="encounter", category="clinical", title="Physical health check")
+    client.force_login(user)
+    url = f"/api/people/{margaret.external_id}/timeline"
+    assert "Physical health check" in client.get(url).content.decode()
+    f.sharing_choice(margaret, None, category="mental_health", decision="refuse")
+    body = client.get(url).content.decode()
+    assert "Physical health check" not in body and "Leeds and York Partnership" not in body

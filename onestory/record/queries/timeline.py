@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from django.db.models import Count, F
 
+from onestory.access.domain.visibility import may_name_source
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.models import PersonLink
@@ -48,13 +49,16 @@ def get_timeline(
     selected_kinds = {k for k in kinds or () if k}
     selected_categories = {c for c in categories or () if c}
 
-    record_ids = list(
+    linked = list(
         PersonLink.objects.filter(run__is_current=True, person=person).values_list(
-            "record_id", flat=True
+            "record_id", "record__system__kind"
         )
     )
-    if not record_ids:
+    if not linked:
         raise PersonNotFound("This person has no records in the current linkage run.")
+    # Nothing from a service that may not be named (a mental health trust's entries of
+    # another category, once mental health is refused), as on the summary.
+    record_ids = [rid for rid, kind in linked if may_name_source(kind, decision.categories)]
     all_events = SourceEvent.objects.filter(
         record_id__in=record_ids, category__in=decision.categories
     )
