@@ -134,9 +134,9 @@ def can_view_person(actor: Actor, person) -> bool:
 
 
 def visible_in_search(actor: Actor, person) -> bool:
-    """False when the person refused the actor's organisation: search must not even show
-    that they exist. Otherwise True, with or without a relationship, so that staff can find
-    someone before joining their care team or breaking glass."""
+    """False when the person refused the actor's organisation. Otherwise True, with or
+    without a relationship. What a search result may then show (and whether an unrelated
+    person is listed at all) is `search_standings`' answer (ADR 0011)."""
     return search_access(actor, [person.pk]).get(person.pk) is not None
 
 

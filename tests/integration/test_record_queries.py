@@ -489,3 +489,22 @@ def test_person_record_named_relative_matched_to_linked_household_member(margare
     assert kin["next_of_kin"].description == "Husband"
     assert kin["next_of_kin"].how == "Recorded by Beech Tree Surgery"
     assert kin["emergency_contact"].person_id is None
+
+
+def test_search_runs_a_fixed_number_of_queries_whatever_the_number_of_people():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sys = f.source_system("gp")
+
+    def queries_for(n: int) -> int:
+        for i in range(n):
+            p = f.linked_person(f.source_record(sys, family_name="Fixed", given_name=f"Q{i}"))
+            f.care_team(p, org="B86001")
+        with CaptureQueriesContext(connection) as ctx:
+            found = search(name="fixed")
+        assert found.total >= n
+        return len(ctx.captured_queries)
+
+    search(name="warm")  # the audit chain's first event costs a few queries once
+    assert queries_for(3) == queries_for(30)
