@@ -171,6 +171,10 @@ def test_care_team_card_and_household(client, role, related, refused):
     for text in (CMHT_REASON, "mh.worker", "Leeds CMHT", "Hidden Neighbour"):
         assert (text in body) is shows_mh, text
     assert ('data-testid="withheld"' in body) is True  # every role has something withheld
+    # She has no diagnoses at all; only a role that sees every diagnosis category may be
+    # told "none recorded", the others "none that you can see".
+    assert ("No active conditions or diagnoses recorded." in body) is shows_mh
+    assert ("No active conditions or diagnoses that you can see." in body) is not shows_mh
     if not shows_mh:
         notes = re.findall(r'data-testid="withheld">([^<]*)<', body)
         assert any(
@@ -288,5 +292,12 @@ def test_timeline_leaves_out_a_mental_health_service_once_mental_health_is_refus
     url = f"/api/people/{margaret.external_id}/timeline"
     assert "Physical health check" in client.get(url).content.decode()
     f.sharing_choice(margaret, None, category="mental_health", decision="refuse")
-    body = client.get(url).content.decode()
+    response = client.get(url)
+    body = response.content.decode()
     assert "Physical health check" not in body and "Leeds and York Partnership" not in body
+    withheld = {w["category"]: w["reason"] for w in response.json()["withheld"]}
+    assert withheld["mental_health"] == "person_choice" and withheld["finance"] == "role"
+    fragment = client.get(
+        f"/people/{margaret.external_id}/timeline/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "mental health (the person chose not to share this with you)" in fragment
