@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from onestory.access.domain.roles import ROLES, Permission, any_role_for
+from onestory.access.domain.visibility import may_name_care_team_member
 from onestory.access.models import (
     BreakGlassGrant,
     CareTeamMembership,
@@ -209,9 +210,17 @@ def care_team(person, *, by: Actor) -> tuple[CareTeamMember, ...]:
     decision = decide(by, person)
     if not decision.allowed:
         raise PermissionDenied("You do not have access to this person's record.")
-    members = CareTeamMembership.objects.filter(
-        person=person, ended_at__isnull=True
-    ).select_related("organisation", "staff__user")
+    # A member whose role or organisation names a category the reader may not see (a
+    # mental health worker, for a housing officer) is left out, as everywhere else.
+    members = [
+        m
+        for m in CareTeamMembership.objects.filter(
+            person=person, ended_at__isnull=True
+        ).select_related("organisation", "staff__user")
+        if may_name_care_team_member(
+            m.organisation.kind, m.staff.role if m.staff else "", decision.categories
+        )
+    ]
     out = tuple(
         CareTeamMember(
             membership_id=m.pk,

@@ -229,14 +229,19 @@ def test_search_marks_access_and_hides_people_who_refused(margaret, sw):
     from onestory.record.domain.search import parse_search
 
     user, by = sw
-    (hit,) = queries.search_people(parse_search(name="oldroyd"), by=by).people
-    assert hit.access is False
+    number = margaret.links.first().record.nhs_number
+    # Without a relationship: found only by a precise query, with name and year of birth.
+    assert queries.search_people(parse_search(name="oldroyd"), by=by).people == ()
+    (hit,) = queries.search_people(parse_search(nhs_number=number), by=by).people
+    assert hit.access is False and hit.postcode is None and hit.name == "Margaret Oldroyd"
     f.care_team(margaret, user)
     (hit,) = queries.search_people(parse_search(name="oldroyd"), by=by).people
     assert hit.access is True
     f.sharing_choice(margaret, user.staff.organisation, decision="refuse")
     results = queries.search_people(parse_search(name="oldroyd"), by=by)
-    assert results.total == 0 and results.people == ()
+    assert results.total == 0 and results.people == () and results.not_shared == 0
+    precise = queries.search_people(parse_search(nhs_number=number), by=by)
+    assert precise.total == 0 and precise.people == () and precise.not_shared == 1
 
 
 def test_demo_relationships_give_each_example_person_a_care_team_and_a_login(margaret):

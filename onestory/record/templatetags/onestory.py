@@ -57,3 +57,19 @@ def source_colour(kind: str) -> str:
 def humanise_key(key: str) -> str:
     """ "planned_hours_per_week" → "Planned hours per week"."""
     return str(key).replace("_", " ").strip().capitalize()
+
+
+@register.filter
+def withheld_sentence(notes) -> str:
+    """ "Not shown to you: finance (your role does not see it); mental health (the person
+    chose not to share it)." for a card's withheld categories, or "" when none."""
+    role = [n.label.lower() for n in notes if n.reason == "role"]
+    chosen = [n.label.lower() for n in notes if n.reason != "role"]
+    parts = []
+    if chosen:
+        parts.append(f"{', '.join(chosen)} (the person chose not to share this with you)")
+    if role:
+        parts.append(f"{', '.join(role)} (your role does not see this)")
+    if not parts:
+        return ""
+    return "Some information may not be shown to you here: " + "; ".join(parts) + "."
