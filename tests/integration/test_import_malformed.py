@@ -252,3 +252,25 @@ def test_fhir_post_entry_with_request_of_the_wrong_shape_is_an_issue(client, tok
     data["entry"][0]["request"] = "PUT Organization/org1"
     issue = assert_outcome(post(client, token, json.dumps(data)), 422, "invalid")
     assert issue["expression"] == ["Bundle.entry[0].request"]
+
+
+def test_fhir_post_entry_with_nul_in_its_full_url_is_an_issue(client, token):
+    data = bundle() | {"type": "batch"}
+    data["entry"].append(
+        {"fullUrl": "urn:uuid:\0", "resource": {"resourceType": "Basic", "code": {"text": "x"}}}
+    )
+    response = post(client, token, json.dumps(data))
+    assert response.status_code == 200
+    outcome = response.json()["entry"][-1]["response"]["outcome"]
+    assert [i["expression"] for i in outcome["issue"]] == [["Basic"]]
+    assert not FhirResource.objects.filter(resource_type="Basic").exists()
+
+
+def test_import_csv_header_with_nul_keeps_the_raw_row_storable(tmp_path):
+    row = TRUST_PERSON | REFERRAL | {"note\0": "x"}
+    bad = row | {"referral_id": "R2", "referral_date": "never"}
+    (tmp_path / "mental_health_referrals.csv").write_bytes(csv_bytes([row, bad]))
+    result = import_path(tmp_path, by=BY, today=TODAY)
+    assert (result.files[0].imported, result.files[0].quarantined) == (1, 1)
+    stored = QuarantinedRow.objects.get(file_name="mental_health_referrals.csv")
+    assert stored.raw["note\u2400"] == "x"

@@ -172,7 +172,7 @@ class CsvSource:
                     f"{size_text(self.limits.max_line_bytes)}"
                 )
             if any(c.strip() for c in cells):
-                self.header = [c.strip() for c in cells]
+                self.header = [c.strip().replace(NUL, NUL_SHOWN_AS) for c in cells]
                 return self.header
         raise ExtractError(f"{self.name}: no header line in the first 1,000 lines")
 
