@@ -126,7 +126,9 @@ def test_import_cli_exits_2_when_no_file_could_be_read(tmp_path, capsys):
     assert "Traceback" not in out
 
 
-def test_import_file_that_fails_unexpectedly_is_reported_and_the_rest_import(tmp_path, monkeypatch):
+def test_import_file_that_fails_unexpectedly_is_reported_and_the_rest_import(
+    tmp_path, monkeypatch, caplog
+):
     from onestory.sources.domain.adapters.housing import HousingAdapter
 
     def broken(self, path, today=None):
@@ -140,6 +142,8 @@ def test_import_file_that_fails_unexpectedly_is_reported_and_the_rest_import(tmp
     errors = {f.file: f.error for f in result.files if f.error}
     assert errors == {"housing.csv": "housing.csv: could not be imported (LookupError: boom)"}
     assert SourceEvent.objects.filter(source_file="adult_social_care_cld.csv").count() == 1
+    assert "import of one file failed: LookupError at" in caplog.text
+    assert "boom" not in caplog.text  # the log names the kind and place, never the content
 
 
 # -- onestory fhir import -------------------------------------------------------------------
@@ -274,3 +278,18 @@ def test_import_csv_header_with_nul_keeps_the_raw_row_storable(tmp_path):
     assert (result.files[0].imported, result.files[0].quarantined) == (1, 1)
     stored = QuarantinedRow.objects.get(file_name="mental_health_referrals.csv")
     assert stored.raw["note\u2400"] == "x"
+
+
+def test_fhir_unexpected_failure_is_a_500_outcome_logged_without_content(
+    client, token, monkeypatch, caplog
+):
+    from onestory.interop import actions
+
+    def broken(*args, **kwargs):
+        raise ValueError("Margaret Oldroyd 9990000018")
+
+    monkeypatch.setattr(actions, "import_bundle", broken)
+    issue = assert_outcome(post(client, token, json.dumps(bundle())), 500, "exception")
+    assert "Margaret" not in issue["diagnostics"]
+    assert "FHIR request failed: ValueError at" in caplog.text
+    assert "Margaret" not in caplog.text

@@ -41,6 +41,16 @@ class ImportLimits:
 DEFAULT_LIMITS = ImportLimits()
 
 
+def where_it_failed(exc: BaseException) -> str:
+    """The exception's kind and the innermost line it was raised on, for a log: never its
+    message, which may quote what was being read."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    place = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+    return f"{type(exc).__name__}{place}"
+
+
 def size_text(size: int) -> str:
     """A byte count as a person reads it: "512 bytes", "1.5 MB", "2.0 GB" (binary units)."""
     if size < KIB:
