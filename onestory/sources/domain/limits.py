@@ -28,7 +28,7 @@ class ImportLimits:
     borough's files and well below what would exhaust the importer's memory."""
 
     max_file_bytes: int = 2 * GIB  # a CSV extract, as stored
-    max_json_bytes: int = 512 * MIB  # a FHIR bundle file
+    max_json_bytes: int = 256 * MIB  # a FHIR bundle file
     max_json_depth: int = 100  # nesting of arrays and objects in a bundle
     max_line_bytes: int = 1 * MIB  # one physical line of a CSV file
     max_rows: int = 5_000_000  # rows in one file (all sheets of a workbook)
