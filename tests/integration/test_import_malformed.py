@@ -221,7 +221,7 @@ def test_fhir_post_bigger_than_djangos_form_limit_is_still_read(client, token, s
     assert response.json()["type"] == "batch-response"
 
 
-def test_fhir_post_form_encoded_over_djangos_limit_is_413_outcome(client, token, settings):
+def test_fhir_post_form_encoded_is_read_as_json_and_refused(client, token, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = client.post(
         "/fhir",
@@ -229,8 +229,23 @@ def test_fhir_post_form_encoded_over_djangos_limit_is_413_outcome(client, token,
         content_type="application/x-www-form-urlencoded",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
-    assert response.status_code in (400, 413)
-    assert response.json()["resourceType"] == "OperationOutcome"
+    assert_outcome(response, 400, "structure")
+
+
+def test_fhir_session_post_over_djangos_form_limit_is_413_outcome(db, settings):
+    """A signed-in POST is CSRF-checked, which reads a form body through Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE; over it, Django used to answer with an HTML 400 page."""
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(f.user("admin.session", role="administrator"))
+    browser.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
+    response = browser.post(
+        "/fhir", "a=" + "x" * 5000, content_type="application/x-www-form-urlencoded"
+    )
+    assert_outcome(response, 413, "too-long")
 
 
 @pytest.mark.parametrize(
