@@ -55,7 +55,7 @@ DEMO_STAFF = (
 
 def register(sub):
     p = sub.add_parser("migrate", help="apply database migrations")
-    p.set_defaults(handler=_migrate)
+    p.set_defaults(handler=_migrate, needs_database=False)
 
     p = sub.add_parser("serve", help="serve OneStory (waitress, static files included)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -71,7 +71,7 @@ def register(sub):
     p.add_argument(
         "--out", type=Path, default=Path("var/demo-borough"), help="where the extracts go"
     )
-    p.set_defaults(handler=_demo)
+    p.set_defaults(handler=_demo, needs_database=False)  # it migrates as its first step
 
 
 # --- migrate and serve ----------------------------------------------------------------------
