@@ -58,9 +58,18 @@ def create_demo_mdt(*, by, take_on: int = 3) -> DemoMdt:
     )
     first = meeting.items.first()
     if first is not None:
+        from onestory.planning.demo import person_profile
+
+        # What the social worker is asked to do follows from where the person lives.
+        profile = person_profile(first.person)
+        description = (
+            f"Review the {profile.service.lower() or 'care home'} placement with the home"
+            if profile.in_placement
+            else "Care Act assessment at home"
+        )
         actions.assign_action(
             person=first.person,
-            description="Care Act assessment at home",
+            description=description,
             assignee=users[SOCIAL_WORKER].staff,
             due=timezone.localdate() + timedelta(days=14),
             meeting=meeting,
