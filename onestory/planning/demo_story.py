@@ -104,8 +104,13 @@ def statements(profile: Profile, seed: int = 0) -> dict[str, str]:
         contingency = "If I become unwell, the staff call my GP and then my family."
     else:
         hours = profile.hours_per_week
-        visits = f"Carers come for {hours:g} hours a week" if hours else "I have carers"
-        support_me = f"{visits} to help me wash and dress; please ask before you help."
+        if profile.service:
+            visits = f"Carers come for {hours:g} hours a week" if hours else "Carers come"
+            support_me = f"{visits} to help me wash and dress; please ask before you help."
+        elif carer:
+            support_me = f"{carer} helps me wash and dress; please ask before you help."
+        else:
+            support_me = "I manage washing and dressing slowly; please ask before you help."
         matters = "Staying in my own home matters most to me."
         network = (
             f"My {profile.carer_relationship or 'carer'}, {carer}, helps me every day."
@@ -181,7 +186,18 @@ def goals(profile: Profile) -> list[Goal]:
 def budget_lines(profile: Profile) -> list[Line]:
     """The council's line pays for the service the record shows; the NHS line for the
     second goal."""
-    service = profile.service or ("Nursing care" if profile.setting == NURSING else "Home care")
+    service = profile.service or ("Nursing care" if profile.setting == NURSING else "")
+    if not profile.in_placement and not service:
+        # No service yet: the council's money is new support, for the carer when there is one.
+        council = (
+            f"A break for {profile.carer}: a sitting service one day a week"
+            if profile.carer
+            else "Home care to be arranged: morning calls"
+        )
+        return [
+            Line(council, "council", 0),
+            Line("Personal assistant for walks and appointments", "nhs", 1),
+        ]
     if profile.in_placement:
         council = f"{service}: the council's share of the placement"
         nhs = (

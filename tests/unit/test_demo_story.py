@@ -112,3 +112,11 @@ def test_budgets_differ_between_people():
     lines = {name: tuple(budget_lines(p)) for name, p in PROFILES.items()}
     assert len(set(answers.values())) == len(PROFILES)
     assert len(set(lines.values())) >= 3
+
+
+def test_person_with_no_service_is_not_said_to_have_carers_coming():
+    profile = Profile(conditions=("Dementia",), carer="Samantha", carer_relationship="daughter")
+    said = statements(profile)
+    assert "Carers come" not in said["support_me"] and "Samantha" in said["support_me"]
+    council = budget_lines(profile)[0]
+    assert "Samantha" in council.description and "Home care" not in council.description
