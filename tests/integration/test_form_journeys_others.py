@@ -2,7 +2,6 @@
 them through the Django client: signing out (staff and the person's portal), ending an MDT
 caseload entry, and creating and running an MDT meeting."""
 
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
