@@ -9,7 +9,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +18,7 @@ from onestory.access import actions
 from onestory.access import queries as access_queries
 from onestory.access.policy import actor_for_user
 from onestory.audit.domain.actor import Actor
+from onestory.forms import date_parts, has_date, read_date
 from onestory.people.domain.nhs_number import is_valid, normalise
 from onestory.portal import queries
 from onestory.record import queries as record_queries
@@ -121,13 +122,20 @@ def _demo_sign_in(request, context):
     if not _demo_enabled():
         raise PermissionDenied("Signing in with an NHS number and date of birth is demo-only.")
     nhs = normalise(request.POST.get("nhs_number", ""))
-    dob_text = request.POST.get("dob", "").strip()
-    context["values"] = {"nhs_number": request.POST.get("nhs_number", ""), "dob": dob_text}
+    context["values"] = {
+        "nhs_number": request.POST.get("nhs_number", ""),
+        **{f"dob-{p}": v for p, v in date_parts(request.POST, "dob").items()},
+    }
     errors = {}
     if not is_valid(nhs):
         errors["nhs_number"] = "Enter a 10-digit NHS number, like 999 123 4561"
     try:
-        dob = parse_date_of_birth(dob_text)
+        if has_date(request.POST, "dob") or not request.POST.get("dob"):
+            dob = read_date(request.POST, "dob", label="Date of birth", required=True, past=True)
+        else:  # a single box (older clients): 31/03/1950 or 1950-03-31
+            dob = parse_date_of_birth(request.POST.get("dob", ""))
+    except ValidationError as exc:
+        errors["dob"] = exc.messages[0]
     except ValueError as exc:
         errors["dob"] = str(exc)
     if errors:

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,8 +16,9 @@ from onestory.access import actions as access_actions
 from onestory.access import queries as access_queries
 from onestory.access.domain.roles import Permission
 from onestory.access.policy import actor_for_user, has_permission
+from onestory.forms import date_parts, has_date, read_date
 from onestory.record import queries
-from onestory.record.domain.search import SearchQueryError, parse_search
+from onestory.record.domain.search import SearchQueryError, parse_date_of_birth, parse_search
 
 SEARCH_FIELDS = ("name", "dob", "nhs_number", "postcode")
 
@@ -34,7 +35,15 @@ def search(request):
         if has_permission(by, Permission.REVIEW_BREAK_GLASS):
             return redirect("break-glass-queue")
     values = {f: request.GET.get(f, "").strip() for f in SEARCH_FIELDS}
-    context = {"values": values, "errors": {}, "results": None}
+    context = {"values": values, "errors": {}, "results": None, "dob_parts": _dob_parts(request)}
+    if has_date(request.GET, "dob"):
+        # The three-box date input; a bare ?dob=31/03/1950 (older links) still works.
+        try:
+            born = read_date(request.GET, "dob", label="Date of birth", past=True)
+        except ValidationError as exc:
+            context["errors"] = {"dob": exc.messages[0]}
+            return render(request, "record/search.html", context)
+        values["dob"] = born.isoformat() if born else ""
     if any(values.values()):
         try:
             query = parse_search(**values)
@@ -43,6 +52,19 @@ def search(request):
         else:
             context["results"] = queries.search_people(query, by=by)
     return render(request, "record/search.html", context)
+
+
+def _dob_parts(request) -> dict[str, str]:
+    """The date of birth boxes to show again: as typed, or from an older ?dob= link."""
+    if has_date(request.GET, "dob"):
+        return date_parts(request.GET, "dob")
+    try:
+        born = parse_date_of_birth(request.GET.get("dob", ""))
+    except ValueError:
+        born = None
+    if born is None:
+        return {"day": "", "month": "", "year": ""}
+    return {"day": str(born.day), "month": str(born.month), "year": str(born.year)}
 
 
 def _timeline_args(request) -> dict:
