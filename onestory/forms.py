@@ -94,6 +94,24 @@ def has_date(data, name: str) -> bool:
     return any(date_parts(data, name).values())
 
 
+def read_date_range(data, start: str = "from", end: str = "to"):
+    """A from / to pair of date inputs (`from-day` …, `to-day` …): (from, to, errors), an
+    error per bound that could not be read (that bound is then left out), and "To must be
+    the same as or after From" when they cross."""
+    found: dict[str, date | None] = {start: None, end: None}
+    errors: dict[str, str] = {}
+    for name in (start, end):
+        try:
+            found[name] = read_date(data, name, label=name.capitalize())
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
+    first, last = found[start], found[end]
+    if first is not None and last is not None and first > last:
+        errors[end] = f"{end.capitalize()} must be the same as or after {start.capitalize()}"
+        found[end] = None
+    return found[start], found[end], errors
+
+
 class NHSDateInput(forms.MultiWidget):
     """Three text boxes, day, month and year, named `<name>-day` … as the NHS.UK frontend
     names them, rendered by the shared partial."""

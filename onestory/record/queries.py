@@ -40,6 +40,8 @@ from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.record.domain import summary as rules
 from onestory.record.domain.labels import category_label, kind_label, relationship_label
 from onestory.record.domain.search import SearchQuery, SearchQueryError
+from onestory.record.timeline_dates import dated
+from onestory.record.visits import audit_read
 from onestory.sources.domain.facts import (
     SENSITIVE_CATEGORIES,
     SOURCE_KIND_CATEGORY,
@@ -460,7 +462,9 @@ def _records_by_person(
 # ---------------------------------------------------------------------------- record
 
 
-def get_person_record(person_external_id, *, by: Actor, purpose: str = "") -> PersonRecord:
+def get_person_record(
+    person_external_id, *, by: Actor, purpose: str = "", visit: str = ""
+) -> PersonRecord:
     """The integrated record summary for one person, as far as the access decision allows:
     only entries of the categories the actor sees, and nothing from a service whose very
     existence is a sensitive category they do not see. Audited as "record.view"; a refusal
@@ -503,11 +507,12 @@ def get_person_record(person_external_id, *, by: Actor, purpose: str = "") -> Pe
         household=household,
         family=family,
     )
-    record_event(
+    audit_read(  # once per visit (onestory.record.visits)
         by=by,
         action="record.view",
         person_id=str(person.external_id),
         purpose=purpose,
+        visit=visit,
         detail={
             "records": len(records),
             "systems": len(systems),
@@ -888,12 +893,16 @@ def get_timeline(
     categories: Sequence[str] | None = None,
     page: int = 1,
     page_size: int = 50,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    visit: str = "",
 ) -> Timeline:
     """One timeline across every source, newest first, filtered by source system code,
     event kind and category, one page at a time. The filter values come back with the
     number of entries each has across the person's whole timeline. A fixed handful of
     queries whatever the number of entries. Only entries of the categories the access
-    decision allows are counted or shown."""
+    decision allows are counted or shown. `date_from` / `date_to` keep entries that started
+    on or between those days (entries with no date drop out when either is given)."""
     person = _person(person_external_id)
     decision = _decide_or_deny(by, person, "record.timeline")
     page_size = max(1, min(int(page_size), 200))
@@ -912,6 +921,13 @@ def get_timeline(
         record_id__in=record_ids, category__in=decision.categories
     )
     groups = list(all_events.values_list("system_id", "kind", "category").annotate(n=Count("id")))
+    in_range = dated(all_events, date_from, date_to)
+    if in_range is not all_events:  # counts of the filtered total within the dates
+        groups_in_range = list(
+            in_range.values_list("system_id", "kind", "category").annotate(n=Count("id"))
+        )
+    else:
+        groups_in_range = groups
     system_refs = {
         s.id: SystemRef.of(s) for s in SourceSystem.objects.filter(id__in={g[0] for g in groups})
     }
@@ -923,11 +939,11 @@ def get_timeline(
             and (not selected_categories or category in selected_categories)
         )
 
-    total = sum(n for sid, kind, cat, n in groups if matches(sid, kind, cat))
+    total = sum(n for sid, kind, cat, n in groups_in_range if matches(sid, kind, cat))
     pages = max(1, -(-total // page_size))
     page = max(1, min(int(page), pages))
 
-    filtered = all_events
+    filtered = in_range
     if selected_systems:
         filtered = filtered.filter(
             system_id__in=[sid for sid, ref in system_refs.items() if ref.code in selected_systems]
@@ -1016,15 +1032,17 @@ def get_timeline(
         ),
         key=lambda f: f.label.lower(),
     )
-    record_event(
+    audit_read(  # once per visit (onestory.record.visits)
         by=by,
         action="record.timeline",
         person_id=str(person.external_id),
+        visit=visit,
         detail={
             "page": page,
             "systems": sorted(selected_systems),
             "kinds": sorted(selected_kinds),
             "categories": sorted(selected_categories),
+            "dated": date_from is not None or date_to is not None,
             "shown": len(items),
         },
     )

@@ -16,9 +16,10 @@ from onestory.access import actions as access_actions
 from onestory.access import queries as access_queries
 from onestory.access.domain.roles import Permission
 from onestory.access.policy import actor_for_user, has_permission
-from onestory.forms import date_parts, has_date, read_date
-from onestory.record import queries
+from onestory.forms import date_parts, has_date, read_date, read_date_range
+from onestory.record import clinical_summary, queries
 from onestory.record.domain.search import SearchQueryError, parse_date_of_birth, parse_search
+from onestory.record.visits import visit_for
 
 SEARCH_FIELDS = ("name", "dob", "nhs_number", "postcode")
 
@@ -68,11 +69,18 @@ def _dob_parts(request) -> dict[str, str]:
 
 
 def _timeline_args(request) -> dict:
+    date_from, date_to, _errors = read_date_range(request.GET)
     return {
         "systems": request.GET.getlist("system"),
         "kinds": request.GET.getlist("kind"),
         "page": _int(request.GET.get("page"), 1),
+        "date_from": date_from,
+        "date_to": date_to,
+        "visit": visit_for(request),
     }
+
+
+DATE_BOUNDS = (("from", "From"), ("to", "To"))
 
 
 def _int(value, default: int) -> int:
@@ -86,6 +94,13 @@ def _timeline_context(request, timeline) -> dict:
     """Pagination links that keep the current filters."""
     filters = [("system", s.value) for s in timeline.systems if s.selected]
     filters += [("kind", k.value) for k in timeline.kinds if k.selected]
+    filters += [
+        (f"{name}-{part}", value)
+        for name, _label in DATE_BOUNDS
+        for part, value in date_parts(request.GET, name).items()
+        if value
+    ]
+    _from, _to, date_errors = read_date_range(request.GET)
 
     def page_url(n: int) -> str:
         return "?" + urlencode([*filters, ("page", n)])
@@ -106,6 +121,8 @@ def _timeline_context(request, timeline) -> dict:
         "previous_url": page_url(timeline.page - 1) if timeline.has_previous else "",
         "next_url": page_url(timeline.page + 1) if timeline.has_next else "",
         "filtered": bool(filters),
+        "date_errors": date_errors,
+        "date_values": request.GET,
     }
 
 
@@ -122,11 +139,13 @@ def person(request, person_id):
     without access, a page (403) that shows nothing about them and offers to join the care
     team or break glass."""
     by = actor_for_user(request.user, "page")
+    if _wants_section(request):
+        return timeline(request, person_id)
     try:
-        record = queries.get_person_record(person_id, by=by)
+        record = queries.get_person_record(person_id, by=by, visit=visit_for(request))
     except PermissionDenied:
         return _no_access(request, by, person_id)
-    timeline = queries.get_timeline(person_id, by=by, **_timeline_args(request))
+    timeline_page = queries.get_timeline(person_id, by=by, **_timeline_args(request))
     who = access_queries.person_by_external_id(person_id)
     decision = queries.access_decision(person_id, by=by)
     context = {
@@ -141,7 +160,10 @@ def person(request, person_id):
         "my_username": request.user.get_username(),
         "my_organisation": by.organisation,
         "joined": request.GET.get("joined") == "1",
-        **_timeline_context(request, timeline),
+        "clinical": clinical_summary.get_clinical_summary(
+            person_id, by=by, visit=visit_for(request)
+        ),
+        **_timeline_context(request, timeline_page),
     }
     return render(request, "record/person.html", context)
 
@@ -228,10 +250,21 @@ def leave_care_team(request, membership_id: int):
 @login_required
 @require_GET
 def timeline(request, person_id):
-    """The timeline alone: the fragment htmx swaps in, or a page of its own without JS."""
+    """The timeline alone: the section htmx swaps in (filters and results, so that the page
+    htmx keeps for Back shows the filters that were applied), or a page of its own
+    without JS."""
     by = actor_for_user(request.user, "page")
     tl = queries.get_timeline(person_id, by=by, **_timeline_args(request))
     context = _timeline_context(request, tl)
-    if request.headers.get("HX-Request") == "true":
-        return render(request, "record/_timeline.html", context)
+    if _wants_section(request):
+        return render(request, "record/_timeline_section.html", context)
     return render(request, "record/timeline.html", context)
+
+
+def _wants_section(request) -> bool:
+    """An htmx filter or page click (not htmx restoring a page for Back, which needs the
+    whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )

@@ -111,3 +111,31 @@ def date_parts(data, name: str) -> dict[str, str]:
     if data is None:
         return {"day": "", "month": "", "year": ""}
     return parts(data, name)
+
+
+@register.filter
+def plain_units(text) -> str:
+    """`{{ e.title|plain_units }}`: "Systolic blood pressure: 108 mm[Hg]" → "… 108 mmHg"."""
+    from onestory.record.domain.clinical import plain_units as words
+
+    return words(str(text or ""))
+
+
+@register.filter
+def plain_title(item) -> str:
+    """`{{ item|plain_title }}`: a timeline entry's title in plain words and units."""
+    from onestory.record.domain.clinical import plain_title as words
+
+    return words(
+        str(getattr(item, "title", "") or ""),
+        str(getattr(item, "code", "") or ""),
+        str(getattr(item, "code_display", "") or ""),
+    )
+
+
+@register.filter
+def plain_term(code, display="") -> str:
+    """`{{ e.code|plain_term:e.code_display }}`: the plain-English words for a code."""
+    from onestory.record.domain.clinical import plain_term as words
+
+    return words(str(code or ""), str(display or ""))
