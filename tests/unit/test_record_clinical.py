@@ -12,7 +12,11 @@ from onestory.record.domain.clinical import (
     plain_units,
     problem_state,
 )
-from onestory.sources.domain.synth import reference
+
+try:  # the synthetic borough's own package on main; sources.domain.synth before the move
+    from onestory.synthetic import reference
+except ImportError:  # pragma: no cover - depends on the branch
+    from onestory.sources.domain.synth import reference
 
 TODAY = date(2026, 11, 28)
 
