@@ -257,7 +257,12 @@ def timeline(request, person_id):
     tl = queries.get_timeline(person_id, by=by, **_timeline_args(request))
     context = _timeline_context(request, tl)
     if _wants_section(request):
-        return render(request, "record/_timeline_section.html", context)
+        response = render(request, "record/_timeline_section.html", context)
+        # The address to keep for Back and bookmarks: the person page with these filters.
+        kept = [(k, v) for k, values in request.GET.lists() for v in values if v]
+        query = "?" + urlencode(kept) if kept else ""
+        response["HX-Push-Url"] = reverse("person", args=[person_id]) + query
+        return response
     return render(request, "record/timeline.html", context)
 
 

@@ -234,3 +234,30 @@ def test_person_page_cards_and_portal_record_look_right(
         portal.screenshot(path=str(shots / "portal-access-log.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_timeline_filters_need_no_eval_under_a_strict_policy(margaret, live_server, page):
+    """The filters use a static script and htmx without eval (no hx-on, no trigger filter
+    expressions), so a Content-Security-Policy without 'unsafe-eval' leaves them working."""
+    f.user("dr.jones", role="gp", org=f.organisation("B86001", "Beech Tree Surgery"))
+    base = live_server.url
+
+    def with_policy(route):
+        response = route.fetch()
+        headers = {
+            **response.headers,
+            "content-security-policy": "script-src 'self' 'unsafe-inline'",
+        }
+        route.fulfill(response=response, headers=headers)
+
+    page.route(f"{base}/people/**", with_policy)
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " (e) => window.__csp.push(e.violatedDirective));"
+    )
+    staff_sign_in(page, base, "dr.jones")
+    page.goto(f"{base}/people/{margaret.external_id}/")
+    page.get_by_label("Medication (2)").check()
+    page.wait_for_url(lambda url: url.endswith("?kind=medication"))
+    assert shown_kinds(page) == {"medication"}
+    assert page.evaluate("window.__csp") == []
