@@ -108,6 +108,15 @@ def test_plain_title_swaps_the_source_wording_for_plain_words():
     )
 
 
+def test_clinical_title_keeps_the_clinical_words_without_tags():
+    from onestory.record.domain.clinical import clinical_title
+
+    assert clinical_title("Diagnosis: Viral sinusitis (disorder)") == "Diagnosis: Viral sinusitis"
+    assert clinical_title("Systolic blood pressure: 108 mm[Hg]") == (
+        "Systolic blood pressure: 108 mmHg"
+    )
+
+
 def test_clean_display_keeps_acronyms_and_drops_the_semantic_tag():
     assert clean_display("Acute viral pharyngitis (disorder)") == "Acute viral pharyngitis"
     assert clean_display("History of cardiac arrest (situation)") == "History of cardiac arrest"

@@ -215,6 +215,14 @@ def plain_units(text: str) -> str:
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
+def clinical_title(title: str) -> str:
+    """A timeline title for staff: the source's clinical words, without SNOMED's tags
+    ("Diagnosis: Viral sinusitis (disorder)" -> "Diagnosis: Viral sinusitis"), units in
+    words."""
+    text = re.sub(r"\s*\((disorder|finding|situation|procedure)\)", "", title or "", flags=re.I)
+    return plain_units(text)
+
+
 def plain_title(title: str, code: str, display: str) -> str:
     """A timeline entry's title in plain words: the source's wording of a coded entry
     swapped for the plain term ("Diagnosis: Ischemic heart disease" -> "Diagnosis:

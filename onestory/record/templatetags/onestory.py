@@ -122,6 +122,14 @@ def plain_units(text) -> str:
 
 
 @register.filter
+def clinical_title(text) -> str:
+    """`{{ e.title|clinical_title }}`: the clinical words without SNOMED's tags, units in words."""
+    from onestory.record.domain.clinical import clinical_title as words
+
+    return words(str(text or ""))
+
+
+@register.filter
 def plain_title(item) -> str:
     """`{{ item|plain_title }}`: a timeline entry's title in plain words and units."""
     from onestory.record.domain.clinical import plain_title as words
