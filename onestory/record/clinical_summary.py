@@ -16,12 +16,28 @@ from django.utils import timezone
 
 from onestory.access.policy import AccessDecision
 from onestory.audit.domain.actor import Actor
-from onestory.record import queries
 from onestory.record.domain import clinical as rules
 from onestory.record.domain.summary import GP_KIND
 from onestory.record.queries import SystemRef
 from onestory.record.visits import audit_read
 from onestory.sources.models import SourceEvent
+
+try:  # the record queries as a package, with their shared helpers in `common`
+    from onestory.record.queries import common as _common
+
+    _person = _common.person_by_id
+    _decide_or_deny = _common.decide_or_deny
+    _visible_records = _common.visible_records
+    _linked_records = _common.linked_records
+    _current_run = _common.current_run
+except ImportError:  # the record queries as one module
+    from onestory.record import queries as _queries
+
+    _person = _queries._person
+    _decide_or_deny = _queries._decide_or_deny
+    _visible_records = _queries._visible_records
+    _linked_records = _queries._linked_records
+    _current_run = _queries._current_run
 
 # Timeline kinds that carry a problem in their code, and those whose status is a clinical
 # status (the others are attendances and admissions: their status is the visit's).
@@ -100,11 +116,9 @@ class ClinicalSummary:
 def get_clinical_summary(person_external_id, *, by: Actor, visit: str = "") -> ClinicalSummary:
     """The clinical summary, as far as the access decision allows. Refusals are audited as
     "record.denied" and raise PermissionDenied, as for the rest of the record."""
-    person = queries._person(person_external_id)
-    decision = queries._decide_or_deny(by, person, "record.summary")
-    records = queries._visible_records(
-        queries._linked_records(queries._current_run(), person), decision
-    )
+    person = _person(person_external_id)
+    decision = _decide_or_deny(by, person, "record.summary")
+    records = _visible_records(_linked_records(_current_run(), person), decision)
     systems = {r.system_id: SystemRef.of(r.system) for r in records}
     events = list(
         SourceEvent.objects.filter(
