@@ -10,6 +10,8 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PY312)
 UV := python3 -m uv
 RUN := $(UV) run --frozen
+# The demo runs the app only: no test tools (pytest, Playwright, mypy, Spark …) in its install.
+RUN_APP := $(UV) run --frozen --no-dev
 # PYTEST_ARGS: extra pytest options, e.g. make test PYTEST_ARGS="-x --durations=8".
 PYTEST_ARGS ?=
 # pytest exits 5 when it collects no tests: say so and fail, so that an empty or mistyped
@@ -32,15 +34,23 @@ uv:
 	@test -n "$(PY312)" || { echo "OneStory needs Python 3.12 or newer (none found)"; exit 1; }
 
 .PHONY: install
-install: uv  ## install Python and front-end dependencies (uv sync + npm ci)
+install: uv  ## install Python (with the test tools) and front-end dependencies (uv sync + npm ci)
 	$(UV) sync --frozen
 	npm ci --no-audit --no-fund --loglevel=error
 	$(RUN) python -m onestory.frontend_assets
 
+# What the demo runs and nothing more. --inexact keeps the test tools when `make install`
+# has already put them in the same .venv.
+.PHONY: install-app
+install-app: uv  ## install only what the app runs (no test tools) and the front end
+	$(UV) sync --frozen --no-dev --inexact
+	npm ci --no-audit --no-fund --loglevel=error
+	$(RUN_APP) python -m onestory.frontend_assets
+
 .PHONY: demo
-demo: install  ## a synthetic borough in the embedded database, served on http://127.0.0.1:8000
-	ONESTORY_ENV=demo $(RUN) onestory demo --people $(PEOPLE) --seed $(SEED) --out $(DEMO_DIR)
-	ONESTORY_ENV=demo $(RUN) onestory serve --host 127.0.0.1 --port 8000
+demo: install-app  ## a synthetic borough in the embedded database, served on http://127.0.0.1:8000
+	ONESTORY_ENV=demo $(RUN_APP) onestory demo --people $(PEOPLE) --seed $(SEED) --out $(DEMO_DIR)
+	ONESTORY_ENV=demo $(RUN_APP) onestory serve --host 127.0.0.1 --port 8000
 
 .PHONY: test
 test: install lint  ## everything CI runs: lint, migrations check, unit, integration (schemathesis on the API included), browser (SQLite, then PostgreSQL if TEST_DATABASE_URL is set)
@@ -64,10 +74,10 @@ test-api: ## schemathesis against /api/openapi.json: no 5xx, no auth bypass
 	$(call pytest,tests/integration/test_schemathesis.py)
 
 .PHONY: lint
-lint:  ## ruff lint + format check, mypy on the pure domain packages
+lint:  ## ruff lint + format check, mypy on the pure domain packages and the generator
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy onestory/*/domain
+	$(RUN) mypy onestory/*/domain onestory/synthetic
 
 .PHONY: format
 format:  ## apply ruff formatting and safe fixes

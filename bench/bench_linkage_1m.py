@@ -4,7 +4,7 @@ against that index, without Django or a database.
     python3 -m uv run --frozen python bench/bench_linkage_1m.py --people 500000 --records 1000000
 
 A borough of `--people` is built with the synthetic generator's own population and noise
-(`onestory.sources.domain.synth`): each person is held by their GP (when registered) and by
+(`onestory.synthetic`): each person is held by their GP (when registered) and by
 other services at rates close to the generated extracts', each view drawn with that
 system's errors (missing NHS numbers, nicknames, typos, swapped day/month, old addresses).
 The views become linkage records straight away, normalised as the importer does, until
@@ -41,8 +41,8 @@ from onestory.people.domain import nhs_number  # noqa: E402
 from onestory.people.domain.comparisons import pairwise_score  # noqa: E402
 from onestory.people.domain.linkage import DeterministicLinker, LinkageRecord  # noqa: E402
 from onestory.people.domain.normalise import name_key, postcode_key  # noqa: E402
-from onestory.sources.domain.synth.noise import NOISE, make_view  # noqa: E402
-from onestory.sources.domain.synth.population import build_borough  # noqa: E402
+from onestory.synthetic.noise import NOISE, make_view  # noqa: E402
+from onestory.synthetic.population import build_borough  # noqa: E402
 
 # Besides the GP: the chance that each other service holds a person (children's services
 # only under 18). About 2.1 records a person overall, as in the generated extracts.

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from onestory.sources.domain.synth import generate
+from onestory.synthetic import generate
 
 
 def baseline(out: Path, rows: int, width: int = 24) -> float:

@@ -1,11 +1,13 @@
 """The JSON API: one NinjaAPI object that each app adds its routers to.
 
-The interactive docs page is switched off because it loads its scripts from a CDN; the
-OpenAPI schema itself is served at /api/openapi.json. Authentication is the Django session
+The interactive docs are at /api/docs (and /api/ redirects there): Swagger UI from the
+scripts and styles django-ninja ships (ninja is an installed app, so nothing comes from a
+CDN; no inline script, so it works under the Content-Security-Policy), without Swagger's
+online validator. The OpenAPI schema itself is at /api/openapi.json. Authentication is the Django session
 for now (401 when not signed in); PermissionDenied from the access policy becomes 403."""
 
 from django.core.exceptions import PermissionDenied
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.security import django_auth
 
 from onestory.record.domain.search import SearchQueryError
@@ -18,7 +20,8 @@ api = NinjaAPI(
         "policy and written to the audit log."
     ),
     auth=django_auth,
-    docs_url=None,
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_url="/docs",
     urls_namespace="api",
 )
 

@@ -8,9 +8,11 @@ import sys
 
 # Modules that add subcommands, in the order `onestory --help` lists them.
 COMMAND_MODULES = (
-    "onestory.sources.commands",  # synth, import
+    "onestory.synthetic.commands",  # synth
+    "onestory.sources.commands",  # import
     "onestory.people.commands",  # link
-    "onestory.audit.commands",  # audit verify
+    "onestory.audit.commands",  # audit verify|anchor
+    "onestory.access.commands",  # access escalate
     "onestory.budgets.commands",  # who-pays
     "onestory.demo",  # demo, serve, migrate
     "onestory.planning.commands",  # plan import, plan report

@@ -52,6 +52,23 @@ DEMO_STAFF = (
     ("admin.demo", "administrator", None, "System administrator"),
 )
 
+# Synthetic first and last names for the demo logins, shown to people in "who has looked
+# at my record" with the job title above.
+DEMO_STAFF_NAMES = {
+    "gp.demo": ("Owen", "Gupta"),
+    "nurse.demo": ("Grace", "Adeyemi"),
+    "socialworker.demo": ("Priya", "Shah"),
+    "carecoordinator.demo": ("Tom", "Whitaker"),
+    "mentalhealth.demo": ("Niamh", "Byrne"),
+    "housing.demo": ("Daniel", "Okafor"),
+    "voluntary.demo": ("Helen", "Marsh"),
+    "dq.demo": ("Sam", "Lowe"),
+    "commissioner.demo": ("Rachel", "Iqbal"),
+    "analyst.demo": ("Ben", "Carter"),
+    "privacy.demo": ("Fatima", "Hussain"),
+    "admin.demo": ("Chris", "Ellis"),
+}
+
 
 def register(sub):
     p = sub.add_parser("migrate", help="apply database migrations")
@@ -180,11 +197,11 @@ def generate_borough(
         return False
     out.mkdir(parents=True, exist_ok=True)
     if quiet:
-        from onestory.sources.domain.synth import generate
+        from onestory.synthetic import generate
 
         generate(people, seed, out, error_rate)
         return True
-    from onestory.sources.synth_cli import run
+    from onestory.synthetic.cli import run
 
     code = run(argparse.Namespace(people=people, seed=seed, out=out, error_rate=error_rate))
     if code:
@@ -274,12 +291,15 @@ def create_demo_logins(*, by, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
     logins = []
     for username, role, kind, job_title in DEMO_STAFF:
         org = _organisation_for(kind, by=by)
+        first_name, last_name = DEMO_STAFF_NAMES.get(username, ("", ""))
         create_staff_member(
             username=username,
             password=password,
             organisation=org,
             role=role,
             job_title=job_title,
+            first_name=first_name,
+            last_name=last_name,
             by=by,
         )
         logins.append(DemoLogin(username, password, role, org.name))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ONESTORY_VAR_DIR", BASE_DIR / "var"))
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its templates and static files: the API docs page is served offline
     "onestory.audit",
     "onestory.access",
     "onestory.sources",
@@ -61,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # A bad number in an address or form is a 400 (or 404 for an impossible id), never a 500.
+    "onestory.web.BadRequestMiddleware",
 ]
 
 ROOT_URLCONF = "onestory.urls"
@@ -76,6 +81,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "onestory.home.context_processors.menu",
             ],
             # nhs_date, nhs_datetime and the other shared filters on every page.
             "builtins": ["onestory.record.templatetags.onestory"],
@@ -116,7 +123,7 @@ AUTHENTICATION_BACKENDS = ["onestory.access.auth.LockoutBackend"]
 ONESTORY_BREAK_GLASS_HOURS = int(os.environ.get("ONESTORY_BREAK_GLASS_HOURS", "4"))
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "search"
+LOGIN_REDIRECT_URL = "home"  # each role's own landing page (onestory.home)
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
@@ -152,11 +159,36 @@ X_FRAME_OPTIONS = "DENY"
 if ENV == "production":
     SECURE_HSTS_SECONDS = int(os.environ.get("ONESTORY_HSTS_SECONDS", "31536000"))
     SECURE_REFERRER_POLICY = "same-origin"
+# Behind a proxy that ends TLS, Django sees plain HTTP and so never sends HSTS or marks the
+# request secure. ONESTORY_BEHIND_TLS_PROXY=1 makes it trust X-Forwarded-Proto: https. Only
+# set it when the proxy always sets (and overwrites) that header: exposed directly, any
+# client could send the header and pass a plain-HTTP request off as HTTPS.
+if os.environ.get("ONESTORY_BEHIND_TLS_PROXY", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every response: scripts only from OneStory itself or inline
+# blocks carrying the request's nonce (`nonce="{{ csp_nonce }}"`); nothing from other
+# sites. Styles allow inline because Plotly's charts and htmx set style attributes.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 # Identifiable fields never reach the logs: only ids and counts are logged anywhere.
+# A refused request (403) is one line naming the path, without a traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusals_in_one_line": {"()": "onestory.log_filters.RefusalsInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["refusals_in_one_line"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -3,6 +3,7 @@ from django.urls import include, path
 from onestory.api import api
 
 urlpatterns = [
+    path("", include("onestory.home.urls")),  # `/`, /home/, /overview/, /favicon.ico, /api/
     path("", include("onestory.access.urls")),
     path("", include("onestory.record.urls")),
     path("", include("onestory.sources.urls")),

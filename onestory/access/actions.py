@@ -7,29 +7,45 @@ time."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from onestory.access.domain.roles import ROLES, Permission, role_for
+from onestory.access.accounts import (  # noqa: F401 (account actions, re-exported)
+    assign_role,
+    create_person_account,
+    create_staff_member,
+    disable_staff_account,
+    reset_staff_password,
+)
+from onestory.access.domain.review import is_overdue, may_review
+from onestory.access.domain.roles import Permission, role_for
 from onestory.access.models import (
-    ActingAs,
     BreakGlassGrant,
+    CareTeamBasis,
+    CareTeamJoinRequest,
     CareTeamMembership,
     Decision,
+    JoinOutcome,
     Organisation,
     OrganisationKind,
-    PersonAccount,
     ReviewOutcome,
     SecondaryUseOptOut,
     SetByKind,
     SharingChoice,
     StaffMember,
 )
-from onestory.access.policy import decide, has_permission, require
+from onestory.access.policy import (
+    _in_care_team,
+    _with_open_episode,
+    decide,
+    has_permission,
+    require,
+)
+from onestory.access.review_queries import organisations_with_privacy_lead
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
+from onestory.audit.domain.redact import mask_personal_details, reason_problem
 from onestory.sources.domain.facts import CATEGORIES, SENSITIVE_CATEGORIES
 
 MIN_BREAK_GLASS_REASON = 10
@@ -65,64 +81,6 @@ def create_organisation(*, code: str, name: str, kind: str, by: Actor) -> Organi
     return org
 
 
-@transaction.atomic
-def create_staff_member(
-    *,
-    username: str,
-    password: str,
-    organisation: Organisation,
-    role: str,
-    by: Actor,
-    job_title: str = "",
-) -> StaffMember:
-    """Create a login for a member of staff in one organisation with one role, or bring an
-    existing one up to date (password, organisation, role, job title). The audit event names
-    the user, organisation and role and whether the password changed, never the password."""
-    role_for(role)  # raises ValueError for an unknown role
-    username = username.strip()
-    if not username:
-        raise ValueError("a member of staff needs a username")
-    User = get_user_model()
-    user = User.objects.select_for_update().filter(username=username).first()
-    created = user is None
-    if created:
-        user = User(username=username, is_active=True)
-    password_validation.validate_password(password, user)
-    password_changed = created or not user.check_password(password)
-    if password_changed:
-        user.set_password(password)
-    if created or password_changed or not user.is_active:
-        user.is_active = True
-        user.save()
-
-    staff = StaffMember.objects.select_for_update().filter(user=user).first()
-    wanted = {"organisation": organisation, "role": role, "job_title": job_title}
-    if staff is None:
-        staff = StaffMember.objects.create(user=user, **wanted)
-        changed = list(wanted)
-    else:
-        changed = [f for f, value in wanted.items() if getattr(staff, f) != value]
-        if changed:
-            for f in changed:
-                setattr(staff, f, wanted[f])
-            staff.save(update_fields=changed)
-    if created or password_changed or changed:
-        record_event(
-            by=by,
-            action="access.create_staff",
-            detail={
-                "username": username,
-                "user_id": user.pk,
-                "organisation": organisation.code,
-                "role": role,
-                "created": created,
-                "changed": changed,
-                "password_changed": password_changed,
-            },
-        )
-    return staff
-
-
 # ---------------------------------------------------------------------------- care teams
 
 
@@ -142,19 +100,55 @@ def _acts_for(by: Actor, staff: StaffMember) -> bool:
     )
 
 
+def _checked_reason(reason: str, by: Actor, what: str = "the reason") -> str:
+    """A free-text reason that is kept and audited: refused from pages and the API when it
+    holds an NHS number, a date or a postcode; masked when it comes from the command line
+    or the system (which cannot be asked again)."""
+    reason = (reason or "").strip()
+    problem = reason_problem(reason, what)
+    if problem and by.channel in ("page", "api"):
+        raise ValueError(problem)
+    return mask_personal_details(reason)
+
+
+def join_basis(person, staff: StaffMember, by: Actor) -> str:
+    """The basis the system can check for `staff` joining the person's care team, or ""
+    when there is none (the join then waits for a privacy lead's review):
+    - the system operator (demo, imports);
+    - a registration, referral or open episode at the staff member's organisation;
+    - an allocation: a team lead (LEAD_MDT) of the organisation, or someone already in the
+      care team with a relationship, adding a colleague."""
+    if by.role == "system":
+        return CareTeamBasis.SYSTEM
+    organisation_actor = Actor(
+        id="system:join-basis", label="join-basis", organisation=staff.organisation.code
+    )
+    if _with_open_episode(organisation_actor, [person.pk]):
+        return CareTeamBasis.EPISODE
+    if by.user_pk is not None and by.user_pk != staff.user_id:
+        if has_permission(by, Permission.LEAD_MDT):
+            return CareTeamBasis.ALLOCATION
+        if by.user_pk is not None and _in_care_team(by, [person.pk]):
+            return CareTeamBasis.ALLOCATION
+    return ""
+
+
 @transaction.atomic
 def join_care_team(
     *, person, staff: StaffMember, reason: str, by: Actor, whole_team: bool = False
-) -> CareTeamMembership:
+) -> "CareTeamMembership | CareTeamJoinRequest":
     """Put `staff` (or, with `whole_team`, their whole organisation) in the person's care
-    team, for a stated reason. Already a member: the existing membership, nothing recorded.
-    Refused when the person refused sharing with the organisation."""
+    team, for a stated reason, when the system can check a basis (see `join_basis`).
+    Without one, the join is recorded as a pending request for the privacy lead's review
+    queue and grants no access until approved (the request is returned). Already a member
+    (or already waiting): the existing membership or request, nothing recorded. Refused
+    when the person refused sharing with the organisation."""
     require(by, Permission.JOIN_CARE_TEAM)
     if not role_for(staff.role).has(Permission.JOIN_CARE_TEAM):
         raise PermissionDenied("This role does not join care teams.")
     if not _acts_for(by, staff):
         raise PermissionDenied("You may add only yourself or your own organisation's staff.")
-    reason = (reason or "").strip()
+    reason = _checked_reason(reason, by)
     if not reason:
         raise ValueError("Give a reason for joining the care team.")
     organisation = staff.organisation
@@ -166,27 +160,127 @@ def join_care_team(
     ).first()
     if existing is not None:
         return existing
+    basis = join_basis(person, staff, by)
+    if not basis:
+        return _request_join(person, staff, reason, by, whole_team=whole_team)
+    return _add_member(person, staff, reason, by, whole_team=whole_team, basis=basis)
+
+
+def _add_member(person, staff, reason, by, *, whole_team, basis, request_id=None):
+    member = None if whole_team else staff
     membership = CareTeamMembership.objects.create(
         person=person,
-        organisation=organisation,
+        organisation=staff.organisation,
         staff=member,
         reason=reason[:300],
         started_at=timezone.now(),
         started_by=by.label,
+        basis=basis,
     )
+    detail = {
+        "membership_id": membership.pk,
+        "organisation": staff.organisation.code,
+        "staff": staff.user.get_username() if member else "",
+        "whole_team": whole_team,
+        "basis": basis,
+    }
+    if request_id is not None:
+        detail["request_id"] = request_id
     record_event(
         by=by,
         action="access.join_care_team",
         person_id=str(person.external_id),
         purpose=reason,
+        detail=detail,
+    )
+    return membership
+
+
+def _request_join(person, staff, reason, by, *, whole_team) -> CareTeamJoinRequest:
+    waiting = CareTeamJoinRequest.objects.filter(
+        person=person, staff=staff, whole_team=whole_team, reviewed_at__isnull=True
+    ).first()
+    if waiting is not None:
+        return waiting
+    request = CareTeamJoinRequest.objects.create(
+        person=person,
+        organisation=staff.organisation,
+        staff=staff,
+        whole_team=whole_team,
+        reason=reason[:300],
+        requested_at=timezone.now(),
+        requested_by=by.label,
+    )
+    record_event(
+        by=by,
+        action="access.join_care_team_requested",
+        person_id=str(person.external_id),
+        purpose=reason,
         detail={
-            "membership_id": membership.pk,
-            "organisation": organisation.code,
-            "staff": staff.user.get_username() if member else "",
+            "request_id": request.pk,
+            "organisation": staff.organisation.code,
+            "staff": staff.user.get_username(),
             "whole_team": whole_team,
         },
     )
-    return membership
+    return request
+
+
+def _check_reviewer(by: Actor, organisation_code: str, started_at) -> None:
+    """Only a privacy lead whose queue the item is in (see access.domain.review)."""
+    if by.role == "system":
+        return
+    overdue = is_overdue(started_at, False, timezone.now())
+    if not may_review(
+        by.organisation, organisation_code, organisations_with_privacy_lead(), overdue=overdue
+    ):
+        raise PermissionDenied("This is in the queue of that organisation's privacy lead.")
+
+
+@transaction.atomic
+def review_join_request(
+    *, request: CareTeamJoinRequest, outcome: str, note: str, by: Actor
+) -> CareTeamJoinRequest:
+    """A privacy lead approves (the member joins the care team, basis "reviewed") or
+    refuses a pending care-team join. Each request is reviewed once."""
+    require(by, Permission.REVIEW_BREAK_GLASS)
+    request = (
+        CareTeamJoinRequest.objects.select_for_update()
+        .select_related("staff__organisation", "staff__user", "person")
+        .get(pk=request.pk)
+    )
+    _check_reviewer(by, request.organisation.code, request.requested_at)
+    if outcome not in (JoinOutcome.APPROVED, JoinOutcome.REFUSED):
+        raise ValueError("The outcome is 'approved' or 'refused'.")
+    if request.reviewed_at is not None:
+        raise ValueError("This request to join the care team has already been reviewed.")
+    note = _checked_reason(note, by, "the note")
+    if outcome == JoinOutcome.APPROVED:
+        if _refused(request.person, request.organisation):
+            raise PermissionDenied("The person has refused sharing with that organisation.")
+        request.membership = _add_member(
+            request.person,
+            request.staff,
+            request.reason,
+            by,
+            whole_team=request.whole_team,
+            basis=CareTeamBasis.REVIEWED,
+            request_id=request.pk,
+        )
+    request.reviewed_at = timezone.now()
+    request.reviewed_by = by.label
+    request.review_outcome = outcome
+    request.review_note = note
+    request.save(
+        update_fields=["reviewed_at", "reviewed_by", "review_outcome", "review_note", "membership"]
+    )
+    record_event(
+        by=by,
+        action="access.review_join_request",
+        person_id=str(request.person.external_id),
+        detail={"request_id": request.pk, "outcome": outcome, "staff": request.staff.user_id},
+    )
+    return request
 
 
 @transaction.atomic
@@ -218,13 +312,14 @@ def leave_care_team(*, membership: CareTeamMembership, by: Actor) -> CareTeamMem
 def break_glass(*, person, staff: StaffMember, reason: str, by: Actor) -> BreakGlassGrant:
     """Time-limited emergency access (ONESTORY_BREAK_GLASS_HOURS) for a stated reason of at
     least ten characters, queued for review by the privacy lead of the staff member's
-    organisation. Refused when the person refused sharing with that organisation."""
+    organisation (or, when it has none, any privacy lead). Refused when the person refused
+    sharing with that organisation."""
     require(by, Permission.BREAK_GLASS)
     if not role_for(staff.role).has(Permission.BREAK_GLASS):
         raise PermissionDenied("This role may not break glass.")
     if by.role != "system" and by.user_pk != staff.user_id:
         raise PermissionDenied("Only the member of staff themself may break glass.")
-    reason = (reason or "").strip()
+    reason = _checked_reason(reason, by)
     if len(reason) < MIN_BREAK_GLASS_REASON:
         raise ValueError(
             f"Give the reason for emergency access in at least {MIN_BREAK_GLASS_REASON} characters."
@@ -257,24 +352,25 @@ def break_glass(*, person, staff: StaffMember, reason: str, by: Actor) -> BreakG
 def review_break_glass(
     *, grant: BreakGlassGrant, outcome: str, note: str, by: Actor
 ) -> BreakGlassGrant:
-    """The privacy lead of the grant's organisation records whether the emergency access
-    was appropriate. Each grant is reviewed once."""
+    """A privacy lead whose queue the grant is in (its organisation's, else any, see
+    access.domain.review) records whether the emergency access was appropriate. Each grant
+    is reviewed once."""
     require(by, Permission.REVIEW_BREAK_GLASS)
     grant = (
         BreakGlassGrant.objects.select_for_update()
         .select_related("staff__organisation", "person")
         .get(pk=grant.pk)
     )
-    if by.role != "system" and by.organisation != grant.staff.organisation.code:
-        raise PermissionDenied("Only the privacy lead of that organisation may review this.")
+    _check_reviewer(by, grant.staff.organisation.code, grant.started_at)
     if outcome not in (ReviewOutcome.APPROPRIATE, ReviewOutcome.INAPPROPRIATE):
         raise ValueError("The outcome is 'appropriate' or 'inappropriate'.")
     if grant.reviewed_at is not None:
         raise ValueError("This break-glass access has already been reviewed.")
+    note = _checked_reason(note, by, "the note")
     grant.reviewed_at = timezone.now()
     grant.reviewed_by = by.label
     grant.review_outcome = outcome
-    grant.review_note = (note or "").strip()
+    grant.review_note = note
     grant.save(update_fields=["reviewed_at", "reviewed_by", "review_outcome", "review_note"])
     record_event(
         by=by,
@@ -379,97 +475,3 @@ def set_secondary_use_opt_out(*, person, opted_out: bool, by: Actor) -> bool:
         detail={"opted_out": opted_out},
     )
     return opted_out
-
-
-# ---------------------------------------------------------------------------- accounts
-
-
-@transaction.atomic
-def assign_role(
-    *, staff: StaffMember, role: str, organisation: Organisation, by: Actor
-) -> StaffMember:
-    """An administrator gives a member of staff a role in an organisation."""
-    require(by, Permission.ASSIGN_ROLES)
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
-    staff = StaffMember.objects.select_for_update().get(pk=staff.pk)
-    before = {"role": staff.role, "organisation": staff.organisation.code}
-    if before == {"role": role, "organisation": organisation.code}:
-        return staff
-    staff.role = role
-    staff.organisation = organisation
-    staff.save(update_fields=["role", "organisation"])
-    record_event(
-        by=by,
-        action="access.assign_role",
-        detail={
-            "user_id": staff.user_id,
-            "username": staff.user.get_username(),
-            "role": role,
-            "organisation": organisation.code,
-            "previous": before,
-        },
-    )
-    return staff
-
-
-@transaction.atomic
-def create_person_account(
-    *,
-    person,
-    username: str,
-    password: str,
-    acting_as: str = ActingAs.SELF,
-    by: Actor,
-    representative_name: str = "",
-) -> PersonAccount:
-    """A person-facing login for the person, or for the representative they chose (named).
-    Only an administrator or the system creates these; the same username again updates
-    the password and who it acts as."""
-    if by.role != "system":
-        require(by, Permission.ASSIGN_ROLES)
-    if acting_as not in ActingAs.values:
-        raise ValueError("acting_as is 'self' or 'representative'.")
-    representative_name = representative_name.strip() if acting_as != ActingAs.SELF else ""
-    if acting_as == ActingAs.REPRESENTATIVE and not representative_name:
-        raise ValueError("Name the representative.")
-    username = username.strip()
-    if not username:
-        raise ValueError("a person account needs a username")
-    User = get_user_model()
-    user = User.objects.select_for_update().filter(username=username).first()
-    created = user is None
-    if created:
-        user = User(username=username, is_active=True)
-    elif hasattr(user, "staff"):
-        raise ValueError("That username belongs to a member of staff.")
-    password_validation.validate_password(password, user)
-    password_changed = created or not user.check_password(password)
-    if password_changed:
-        user.set_password(password)
-        user.save()
-    wanted = {"person": person, "acting_as": acting_as, "representative_name": representative_name}
-    account = PersonAccount.objects.filter(user=user).first()
-    changed = list(wanted)
-    if account is None:
-        account = PersonAccount.objects.create(user=user, **wanted)
-    else:
-        changed = [k for k, v in wanted.items() if getattr(account, k) != v]
-        for k in changed:
-            setattr(account, k, wanted[k])
-        if changed:
-            account.save(update_fields=changed)
-    if created or password_changed or changed:
-        record_event(
-            by=by,
-            action="access.create_person_account",
-            person_id=str(person.external_id),
-            detail={
-                "user_id": user.pk,
-                "acting_as": acting_as,
-                "created": created,
-                "changed": changed,
-                "password_changed": password_changed,
-            },
-        )
-    return account

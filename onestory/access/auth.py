@@ -4,11 +4,13 @@ has passed. Failures, lockouts and refusals while locked are audited, by a hash 
 username typed, never the username or password itself."""
 
 import hashlib
+import math
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -48,6 +50,52 @@ def recent_failures(username: str) -> int:
 
 def is_locked(username: str) -> bool:
     return recent_failures(username) >= LOCKOUT_FAILURES
+
+
+def locked_for(username: str) -> timedelta | None:
+    """How much longer this username stays locked, or None when it is not locked. The lock
+    lifts when the oldest of the last LOCKOUT_FAILURES failures leaves the window."""
+    from onestory.access.models import FailedLogin
+
+    now = timezone.now()
+    times = list(
+        FailedLogin.objects.filter(
+            username_hash=username_hash(username), at__gte=now - LOCKOUT_WINDOW
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)[:LOCKOUT_FAILURES]
+    )
+    if len(times) < LOCKOUT_FAILURES:
+        return None
+    return max(times[-1] + LOCKOUT_WINDOW - now, timedelta(0))
+
+
+def lock_message(left: timedelta) -> str:
+    minutes = max(1, math.ceil(left.total_seconds() / 60))
+    return (
+        "There have been too many attempts to sign in with this username, so it is locked "
+        f"for now. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+    )
+
+
+class LockoutAwareLoginForm(AuthenticationForm):
+    """Django's sign-in form, saying when a username is locked (and for how long) instead
+    of "username or password is not right". Lockout is per username typed, whether or not
+    the account exists, so the message reveals nothing about which usernames exist."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Your username or password is not right. Check them and try again.",
+    }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            left = locked_for(self.cleaned_data.get("username") or "")
+            if left is not None:
+                raise ValidationError(lock_message(left), code="locked") from None
+            raise
 
 
 class LockoutBackend(ModelBackend):

@@ -40,6 +40,21 @@ class StaffMember(models.Model):
     def __str__(self):
         return f"{self.user.get_username()} ({self.role}, {self.organisation.code})"
 
+    @property
+    def full_name(self) -> str:
+        """First and last name, or the username when none was given."""
+        name = f"{self.user.first_name} {self.user.last_name}".strip()
+        return name or self.user.get_username()
+
+    @property
+    def described(self) -> str:
+        """How the person reads who this is: "Owen Gupta, GP partner at Riverside Surgery"."""
+        from onestory.access.domain.roles import any_role_for
+
+        role = any_role_for(self.role)
+        title = self.job_title or (role.label if role else self.role)
+        return f"{self.full_name}, {title} at {self.organisation.name}"
+
 
 def _break_glass_expiry():
     from datetime import timedelta
@@ -47,6 +62,16 @@ def _break_glass_expiry():
     from django.utils import timezone
 
     return timezone.now() + timedelta(hours=settings.ONESTORY_BREAK_GLASS_HOURS)
+
+
+class CareTeamBasis(models.TextChoices):
+    """What the system checked before letting someone into a care team."""
+
+    UNRECORDED = "", "Not recorded (joined before bases were checked)"
+    EPISODE = "episode", "A registration, referral or open episode at the organisation"
+    ALLOCATION = "allocation", "Allocated by a team lead or a member of the care team"
+    SYSTEM = "system", "Set up by the system operator"
+    REVIEWED = "reviewed", "Approved by a privacy lead"
 
 
 class CareTeamMembership(models.Model):
@@ -63,6 +88,7 @@ class CareTeamMembership(models.Model):
     started_by = models.CharField(max_length=150)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.CharField(max_length=150, blank=True)
+    basis = models.CharField(max_length=16, choices=CareTeamBasis.choices, blank=True, default="")
 
     class Meta:
         ordering = ["started_at", "id"]
@@ -120,6 +146,52 @@ class BreakGlassGrant(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["person", "expires_at"])]
+
+
+class JoinOutcome(models.TextChoices):
+    PENDING = "", "Not reviewed"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+class CareTeamJoinRequest(models.Model):
+    """A request to join a care team without a basis the system can check: it grants no
+    access until a privacy lead approves it (which creates the membership)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")
+    whole_team = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300)
+    requested_at = models.DateTimeField()
+    requested_by = models.CharField(max_length=150)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.CharField(max_length=150, blank=True)
+    review_outcome = models.CharField(
+        max_length=16, choices=JoinOutcome.choices, blank=True, default=""
+    )
+    review_note = models.TextField(blank=True)
+    membership = models.ForeignKey(
+        CareTeamMembership, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(reviewed_at__isnull=True)
+                    & models.Q(reviewed_by="")
+                    & models.Q(review_outcome="")
+                )
+                | (
+                    models.Q(reviewed_at__isnull=False)
+                    & ~models.Q(reviewed_by="")
+                    & ~models.Q(review_outcome="")
+                ),
+                name="join_request_reviewed_at_by_outcome_together",
+            ),
+        ]
 
 
 class Decision(models.TextChoices):

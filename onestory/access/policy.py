@@ -21,6 +21,7 @@ from onestory.access.domain.decision import (
     refused_categories,
 )
 from onestory.access.domain.roles import Permission, any_role_for
+from onestory.access.domain.visibility import HIDDEN, WITH_ACCESS, search_standing
 from onestory.audit.domain.actor import Actor
 from onestory.sources.domain.facts import CATEGORIES, GP
 
@@ -32,6 +33,7 @@ __all__ = [
     "has_permission",
     "require",
     "search_access",
+    "search_standings",
     "visible_in_search",
 ]
 
@@ -132,9 +134,9 @@ def can_view_person(actor: Actor, person) -> bool:
 
 
 def visible_in_search(actor: Actor, person) -> bool:
-    """False when the person refused the actor's organisation: search must not even show
-    that they exist. Otherwise True, with or without a relationship, so that staff can find
-    someone before joining their care team or breaking glass."""
+    """False when the person refused the actor's organisation. Otherwise True, with or
+    without a relationship. What a search result may then show (and whether an unrelated
+    person is listed at all) is `search_standings`' answer (ADR 0011)."""
     return search_access(actor, [person.pk]).get(person.pk) is not None
 
 
@@ -196,6 +198,50 @@ def search_access(actor: Actor, person_ids: Iterable[int]) -> dict[int, bool | N
     related |= _with_break_glass(actor, [p for p in candidates if p not in related])
     for pid in candidates:
         out[pid] = pid in related
+    return out
+
+
+def search_standings(
+    actor: Actor, person_ids: Iterable[int], *, precise: bool
+) -> dict[int, tuple[str, frozenset[str]]]:
+    """For search results (ADR 0011): person pk -> (how they may appear, the categories of
+    service that may be named or counted for them). The standing is one of
+    `access.domain.visibility`'s WITH_ACCESS, IDENTITY_ONLY, NOT_SHARED_WITH_YOU or HIDDEN;
+    the categories are the role's less the sensitive ones the person refused for the
+    actor's organisation (or for everyone). A fixed number of queries."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    if actor.role == "system":
+        return {pid: (WITH_ACCESS, frozenset(CATEGORIES)) for pid in ids}
+    role = any_role_for(actor.role)
+    if role is None or not role.has(Permission.VIEW_RECORD):
+        return {pid: (HIDDEN, frozenset()) for pid in ids}
+    from onestory.access.models import SharingChoice
+
+    choices: dict[int, list[tuple[str | None, str, str]]] = {pid: [] for pid in ids}
+    rows = (
+        SharingChoice.objects.filter(person_id__in=ids)
+        .filter(Q(organisation__isnull=True) | Q(organisation__code=actor.organisation))
+        .values_list("person_id", "organisation__code", "category", "decision")
+    )
+    for pid, org, category, decision in rows:
+        choices[pid].append((org, category, decision))
+    access = search_access(actor, ids)
+    may_act = role.has(Permission.JOIN_CARE_TEAM) or role.has(Permission.BREAK_GLASS)
+    out: dict[int, tuple[str, frozenset[str]]] = {}
+    for pid in ids:
+        org_choice = next((d for o, c, d in choices[pid] if o is not None and not c), "")
+        standing = search_standing(
+            has_access=bool(access.get(pid)),
+            refused_by_person=org_choice == "refuse",
+            needs_explicit_allow=role.needs_explicit_allow,
+            allowed_by_person=org_choice == "allow",
+            may_join_or_break_glass=may_act,
+            precise=precise,
+        )
+        refused = refused_categories(choices[pid], actor.organisation)
+        out[pid] = (standing, frozenset(role.categories - refused))
     return out
 
 

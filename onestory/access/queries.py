@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from onestory.access.domain.roles import ROLES, Permission, any_role_for
+from onestory.access.domain.visibility import may_name_care_team_member
 from onestory.access.models import (
     BreakGlassGrant,
     CareTeamMembership,
@@ -21,6 +22,18 @@ from onestory.access.models import (
     StaffMember,
 )
 from onestory.access.policy import decide, has_permission, require
+from onestory.access.review_queries import (  # noqa: F401 (the review queue, re-exported)
+    BreakGlassEntry,
+    JoinRequestEntry,
+    OverdueItem,
+    break_glass_queue,
+    grant_to_review,
+    join_request_queue,
+    join_request_to_review,
+    organisations_with_privacy_lead,
+    overdue_reviews,
+    own_join_request,
+)
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
@@ -36,6 +49,9 @@ ACTION_LABELS = {
     "access.leave_care_team": "Left your care team",
     "access.break_glass": "Used emergency access to your record",
     "access.review_break_glass": "Reviewed an emergency access to your record",
+    "access.join_care_team_requested": "Asked to join your care team (waiting for review)",
+    "access.review_join_request": "Reviewed a request to join your care team",
+    "access.review_queue_named": "Saw your name while reviewing access to your record",
     "access.sharing_choice": "Changed a sharing choice",
     "access.secondary_use_opt_out": "Changed your secondary-use opt-out",
     "access.create_person_account": "Set up a sign-in to your record",
@@ -90,23 +106,6 @@ class AccessLogEntry:
 
 
 @dataclass(frozen=True)
-class BreakGlassEntry:
-    grant_id: int
-    staff: str
-    staff_role: str
-    organisation: str
-    person_id: uuid.UUID
-    reason: str
-    started_at: datetime
-    expires_at: datetime
-    active: bool
-    reviewed_at: datetime | None
-    reviewed_by: str
-    outcome: str
-    note: str
-
-
-@dataclass(frozen=True)
 class CareTeamMember:
     membership_id: int
     organisation_code: str
@@ -117,6 +116,7 @@ class CareTeamMember:
     reason: str
     started_at: datetime
     started_by: str
+    staff_name: str = ""  # first and last name (the username when none was given)
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,14 @@ def _role_label(code: str) -> str:
     return "System" if code == "system" else code
 
 
+def _staff_by_actor_id(actor_ids) -> dict[str, StaffMember]:
+    """Members of staff behind audit actor ids ("user:<pk>"), so that the person reads a
+    name and job title ("Owen Gupta, GP partner") rather than a username."""
+    pks = {int(a.split(":", 1)[1]) for a in actor_ids if a.startswith("user:") and a[5:].isdigit()}
+    members = StaffMember.objects.filter(user_id__in=pks).select_related("user", "organisation")
+    return {f"user:{s.user_id}": s for s in members}
+
+
 def access_log_for_person(person, *, by: Actor) -> tuple[AccessLogEntry, ...]:
     """Every audit event about the person, newest first, as the person reads it: who
     (name, role, organisation), what, when, how and why, refused attempts included. Only
@@ -174,11 +182,16 @@ def access_log_for_person(person, *, by: Actor) -> tuple[AccessLogEntry, ...]:
             "code", "name"
         )
     )
+    staff = _staff_by_actor_id({e.actor_id for e in events})
     entries = tuple(
         AccessLogEntry(
             at=e.at,
-            who=e.actor_label,
-            role=_role_label(e.role),
+            who=staff[e.actor_id].full_name if e.actor_id in staff else e.actor_label,
+            role=(
+                staff[e.actor_id].job_title or _role_label(e.role)
+                if e.actor_id in staff
+                else _role_label(e.role)
+            ),
             organisation=names.get(e.organisation, e.organisation),
             action=e.action,
             what=ACTION_LABELS.get(e.action, e.action.replace(".", ": ").replace("_", " ")),
@@ -192,54 +205,23 @@ def access_log_for_person(person, *, by: Actor) -> tuple[AccessLogEntry, ...]:
     return entries
 
 
-def break_glass_queue(*, by: Actor, include_reviewed: bool = False) -> tuple[BreakGlassEntry, ...]:
-    """Break-glass grants by staff of the privacy lead's organisation: unreviewed first
-    (oldest first), then, if asked, the reviewed ones (newest first)."""
-    require(by, Permission.REVIEW_BREAK_GLASS)
-    grants = BreakGlassGrant.objects.select_related("staff__user", "staff__organisation", "person")
-    if by.role != "system":
-        grants = grants.filter(staff__organisation__code=by.organisation)
-    if not include_reviewed:
-        grants = grants.filter(reviewed_at__isnull=True)
-    now = timezone.now()
-    rows = sorted(
-        grants,
-        key=lambda g: (
-            g.reviewed_at is not None,
-            g.started_at.timestamp() * (1 if g.reviewed_at is None else -1),
-        ),
-    )
-    out = tuple(
-        BreakGlassEntry(
-            grant_id=g.pk,
-            staff=g.staff.user.get_username(),
-            staff_role=_role_label(g.staff.role),
-            organisation=g.staff.organisation.name,
-            person_id=g.person.external_id,
-            reason=g.reason,
-            started_at=g.started_at,
-            expires_at=g.expires_at,
-            active=g.expires_at > now,
-            reviewed_at=g.reviewed_at,
-            reviewed_by=g.reviewed_by,
-            outcome=g.review_outcome,
-            note=g.review_note,
-        )
-        for g in rows
-    )
-    record_event(by=by, action="access.break_glass_queue", detail={"shown": len(out)})
-    return out
-
-
 def care_team(person, *, by: Actor) -> tuple[CareTeamMember, ...]:
     """The person's active care team, for someone who may see the person's record. Not
     audited on its own: it is shown with the record, whose read is audited."""
     decision = decide(by, person)
     if not decision.allowed:
         raise PermissionDenied("You do not have access to this person's record.")
-    members = CareTeamMembership.objects.filter(
-        person=person, ended_at__isnull=True
-    ).select_related("organisation", "staff__user")
+    # A member whose role or organisation names a category the reader may not see (a
+    # mental health worker, for a housing officer) is left out, as everywhere else.
+    members = [
+        m
+        for m in CareTeamMembership.objects.filter(
+            person=person, ended_at__isnull=True
+        ).select_related("organisation", "staff__user")
+        if may_name_care_team_member(
+            m.organisation.kind, m.staff.role if m.staff else "", decision.categories
+        )
+    ]
     out = tuple(
         CareTeamMember(
             membership_id=m.pk,
@@ -248,6 +230,7 @@ def care_team(person, *, by: Actor) -> tuple[CareTeamMember, ...]:
             staff=m.staff.user.get_username() if m.staff else "",
             staff_role=_role_label(m.staff.role) if m.staff else "",
             whole_team=m.staff is None,
+            staff_name=m.staff.full_name if m.staff else "",
             reason=m.reason,
             started_at=m.started_at,
             started_by=m.started_by,
@@ -337,6 +320,8 @@ class StaffRow:
     role_label: str
     organisation_code: str
     organisation_name: str
+    full_name: str = ""
+    active: bool = True
 
 
 def staff_list(*, by: Actor) -> tuple[StaffRow, ...]:
@@ -354,6 +339,8 @@ def staff_list(*, by: Actor) -> tuple[StaffRow, ...]:
             role_label=ROLES[s.role].label if s.role in ROLES else s.role,
             organisation_code=s.organisation.code,
             organisation_name=s.organisation.name,
+            full_name=f"{s.user.first_name} {s.user.last_name}".strip(),
+            active=s.user.is_active,
         )
         for s in rows
     )
@@ -378,15 +365,6 @@ def staff_member(staff_id: int, *, by: Actor) -> StaffMember:
         return StaffMember.objects.select_related("user", "organisation").get(pk=staff_id)
     except StaffMember.DoesNotExist:
         raise Http404("No such member of staff.") from None
-
-
-def grant_to_review(grant_id: int, *, by: Actor) -> BreakGlassGrant:
-    """A break-glass grant by staff of the reviewer's own organisation."""
-    require(by, Permission.REVIEW_BREAK_GLASS)
-    try:
-        return BreakGlassGrant.objects.get(pk=grant_id, staff__organisation__code=by.organisation)
-    except BreakGlassGrant.DoesNotExist:
-        raise Http404("No such break-glass access to review.") from None
 
 
 def own_membership(membership_id: int, *, by: Actor) -> CareTeamMembership:

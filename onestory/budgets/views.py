@@ -15,12 +15,19 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import actor_for_user, has_permission
+from onestory.access.policy import actor_for_user, has_permission, require
 from onestory.budgets import actions, queries
 from onestory.budgets.domain import ledger
 from onestory.budgets.domain.money import format_pounds, pence_to_pounds, pounds_to_pence
 from onestory.budgets.domain.rates import PENSION_CREDIT_AGE
-from onestory.budgets.domain.scenarios import SCENARIO_LABELS, Situation, project_all
+from onestory.budgets.domain.scenarios import (
+    CAP2021,
+    CURRENT,
+    FLOOR2017,
+    SCENARIO_LABELS,
+    Situation,
+    project_all,
+)
 from onestory.budgets.models import (
     BudgetLine,
     BudgetStream,
@@ -31,6 +38,7 @@ from onestory.budgets.models import (
 from onestory.forms import read_date
 from onestory.people.models import Person
 from onestory.portal.views import _portal, person_required
+from onestory.web import BadParameter, parse_int
 
 
 def _person(person_id) -> Person:
@@ -62,9 +70,13 @@ def budget_page(request, person_id):
         budgets = queries.budgets_for(person, by=by)
     except PermissionDenied:
         return render(request, "budgets/no_access.html", {"person": person}, status=403)
+    from onestory.planning.queries import person_name
+
     table = queries.allocation_table_for(by.organisation)
     context = {
         "person": person,
+        # Named only once access is decided, as on the plan page.
+        "name": person_name(person),
         "budgets": budgets,
         "indicative": queries.indicative_budgets_for(person, by=by),
         "agreements": queries.deferred_payments_for(person, by=by),
@@ -98,6 +110,8 @@ def budget_action(request, person_id):
         message = handler(post, person, by)
     except ValidationError as error:
         request.session["budget_error"] = " ".join(error.messages)
+    except BadParameter as error:
+        request.session["budget_error"] = str(error)
     else:
         request.session["budget_done"] = message
     return redirect(reverse("person-budget", args=[person.external_id]))
@@ -112,8 +126,8 @@ def _do_indicative(post, person, by) -> str:
     answers = {}
     for need in table.domains:
         value = post.get(f"need_{need.code}", "")
-        if value.isdigit():
-            answers[need.code] = int(value)
+        if value.strip():
+            answers[need.code] = parse_int(value, need.label, maximum=len(need.levels) - 1)
     try:
         row = actions.calculate_indicative_budget(person=person, answers=answers, by=by)
     except ValueError as error:
@@ -180,7 +194,7 @@ def _do_spend(post, person, by) -> str:
     stream = _stream(post, person)
     line = None
     if post.get("line"):
-        line = get_object_or_404(BudgetLine, pk=post["line"], stream=stream)
+        line = get_object_or_404(BudgetLine, pk=parse_int(post["line"], "line"), stream=stream)
     actions.record_spend(
         stream=stream,
         kind=post.get("kind", ""),
@@ -213,7 +227,9 @@ def _do_return(post, person, by) -> str:
 
 def _do_decide(post, person, by) -> str:
     dp_return = get_object_or_404(
-        DirectPaymentReturn, pk=post.get("dp_return"), stream__budget__person=person
+        DirectPaymentReturn,
+        pk=parse_int(post.get("dp_return", ""), "return"),
+        stream__budget__person=person,
     )
     decided = actions.decide_direct_payment_return(
         dp_return=dp_return,
@@ -262,8 +278,9 @@ WHO_PAYS_FIELDS = ("capital", "property", "weekly_income", "weekly_cost")
 @login_required
 @require_http_methods(["GET"])
 def who_pays(request):
-    """Three scenarios side by side for one person's figures (typed in, never stored)."""
-    actor_for_user(request.user, "page")
+    """Three scenarios side by side for one person's figures (typed in, never stored).
+    Public policy with no personal data: for every role with USE_WHO_PAYS."""
+    require(actor_for_user(request.user, "page"), Permission.USE_WHO_PAYS)
     values = {f: request.GET.get(f, "") for f in WHO_PAYS_FIELDS}
     values.update(
         setting=request.GET.get("setting", "care_home"),
@@ -280,13 +297,11 @@ def who_pays(request):
                 weekly_income=_pence(values["weekly_income"], "weekly income"),
                 weekly_cost=_pence(values["weekly_cost"], "the weekly cost"),
                 setting=values["setting"],
-                age=int(values["age"]),
+                age=parse_int(values["age"], "Age", minimum=18, maximum=130),
                 partner_in_home=values["partner_in_home"],
             )
-            weeks = int(values["weeks"])
-            if not 1 <= weeks <= 1040 or situation.age < 18:
-                raise ValidationError("Weeks must be 1 to 1040 and age at least 18.")
-        except (ValidationError, ValueError) as error:
+            weeks = parse_int(values["weeks"], "Weeks", minimum=1, maximum=1040)
+        except (ValidationError, ValueError, BadParameter) as error:
             context["error"] = " ".join(getattr(error, "messages", [str(error)]))
         else:
             projections = project_all(situation, weeks)
@@ -306,8 +321,22 @@ def who_pays(request):
     return render(request, "budgets/who_pays.html", context)
 
 
+# One colour and one dash per policy, the same in both panels, so that the lines can be told
+# apart without colour (dash) and without the dash (colour). NHS palette, of different
+# lightness so the three stay apart for the common colour-vision deficiencies: NHS blue
+# (dark), NHS aqua green (middle), NHS orange (light). The dotted line is drawn last and
+# widest, so it shows even where it runs along another policy's line.
+SCENARIO_STYLES = {
+    CURRENT: {"color": "#005eb8", "dash": "solid", "width": 3},
+    CAP2021: {"color": "#ed8b00", "dash": "dash", "width": 3},
+    FLOOR2017: {"color": "#00a499", "dash": "dot", "width": 5},
+}
+
+
 def _chart(projections) -> dict:
-    """Plotly figure: cumulative person payments and capital left, one line per scenario."""
+    """Plotly figure: cumulative person payments (left) and capital left (right), one line
+    per scenario in its own colour and dash; one legend entry per scenario, above the
+    panels so it never covers an axis title."""
     traces = []
     for name, p in projections.items():
         weeks = [w.week for w in p.weeks]
@@ -315,37 +344,49 @@ def _chart(projections) -> dict:
         for w in p.weeks:
             running += w.person
             cumulative.append(float(pence_to_pounds(running)))
+        line = SCENARIO_STYLES.get(name, {"color": "#4c6272", "dash": "solid", "width": 3})
+        common = {"mode": "lines", "line": line, "legendgroup": name}
         traces.append(
             {
+                **common,
                 "x": weeks,
                 "y": cumulative,
-                "name": f"{SCENARIO_LABELS[name]}: paid by the person",
-                "mode": "lines",
+                "name": SCENARIO_LABELS[name],
                 "xaxis": "x",
                 "yaxis": "y",
+                "hovertemplate": "Week %{x}: £%{y:,.0f} paid<extra>%{fullData.name}</extra>",
             }
         )
         traces.append(
             {
+                **common,
                 "x": weeks,
                 "y": [float(pence_to_pounds(w.capital)) for w in p.weeks],
-                "name": f"{SCENARIO_LABELS[name]}: capital left",
-                "mode": "lines",
-                "line": {"dash": "dot"},
+                "name": SCENARIO_LABELS[name],
+                "showlegend": False,
                 "xaxis": "x2",
                 "yaxis": "y2",
+                "hovertemplate": "Week %{x}: £%{y:,.0f} left<extra>%{fullData.name}</extra>",
             }
         )
+    money = {"tickprefix": "£", "tickformat": ",.0f", "rangemode": "tozero", "automargin": True}
     return {
         "data": traces,
         "layout": {
-            "grid": {"rows": 1, "columns": 2, "pattern": "independent"},
-            "xaxis": {"title": {"text": "Week"}},
-            "yaxis": {"title": {"text": "Paid by the person so far (£)"}},
-            "xaxis2": {"title": {"text": "Week"}},
-            "yaxis2": {"title": {"text": "Capital left (£)"}},
-            "legend": {"orientation": "h"},
-            "margin": {"t": 20},
+            # Two panels with room between them for the right panel's axis labels.
+            "xaxis": {"title": {"text": "Week"}, "domain": [0, 0.4]},
+            "yaxis": {"title": {"text": "Paid by the person so far"}, **money},
+            "xaxis2": {"title": {"text": "Week"}, "domain": [0.6, 1], "anchor": "y2"},
+            "yaxis2": {"title": {"text": "Capital left"}, "anchor": "x2", **money},
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.02,
+                "yanchor": "bottom",
+            },
+            "margin": {"t": 60, "b": 60, "l": 20, "r": 20},
+            "font": {"family": "Arial, sans-serif", "size": 14},
         },
     }
 
@@ -364,6 +405,7 @@ def plotly_js(request):
 
 
 @person_required
+@require_GET
 def my_budget(request, person, by):
     """The person's own budget: what is left in each stream and what it paid for."""
     budgets = queries.budgets_for(person, by=by)

@@ -15,7 +15,7 @@ from onestory.access.models import StaffMember
 from onestory.access.policy import require
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
-from onestory.casework import engine
+from onestory.casework import engine, guard
 from onestory.casework.domain import efi
 from onestory.casework.extract import extract
 from onestory.casework.models import (
@@ -122,15 +122,22 @@ def _staff_for(by: Actor) -> StaffMember:
     return staff
 
 
-@transaction.atomic
 def take_onto_caseload(
     *, person, coordinator: StaffMember, reason: str, by: Actor
 ) -> CaseloadEntry:
-    """Put the person on the MDT caseload with a named care coordinator. The MDT lead joins
+    """Put the person on the MDT caseload with a named care coordinator. Only an MDT lead
+    who may see the person's record (refused and audited otherwise). The lead joins
     the person's care team (a legitimate relationship, audited by access), as does the
     coordinator when they work in the lead's organisation; otherwise the coordinator joins
     when they first open the record."""
-    require(by, Permission.LEAD_MDT)
+    guard.check_person(by, person, attempted="casework.take_on", permission=Permission.LEAD_MDT)
+    with transaction.atomic():
+        return _take_onto_caseload(person=person, coordinator=coordinator, reason=reason, by=by)
+
+
+def _take_onto_caseload(
+    *, person, coordinator: StaffMember, reason: str, by: Actor
+) -> CaseloadEntry:
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("Give a reason for taking the person on.")
@@ -187,9 +194,16 @@ def _name_plan_coordinator(person, coordinator: StaffMember, by: Actor) -> None:
         return
 
 
-@transaction.atomic
 def end_caseload(*, entry: CaseloadEntry, reason: str, by: Actor) -> CaseloadEntry:
-    require(by, Permission.LEAD_MDT)
+    """Take the person off the caseload: an MDT lead who may see the person's record."""
+    guard.check_person(
+        by, entry.person, attempted="casework.end_caseload", permission=Permission.LEAD_MDT
+    )
+    with transaction.atomic():
+        return _end_caseload(entry=entry, reason=reason, by=by)
+
+
+def _end_caseload(*, entry: CaseloadEntry, reason: str, by: Actor) -> CaseloadEntry:
     if entry.ended_at is not None:
         return entry
     entry.ended_at, entry.ended_by = timezone.now(), by.label
@@ -215,9 +229,10 @@ def create_meeting(
     from_worklist: int = 5,
 ) -> MdtMeeting:
     """A meeting whose agenda is everyone on the caseload (of that practice, when one is
-    given) and the highest-risk people on the current worklist not yet taken on."""
+    given) and the highest-risk people on the current worklist not yet taken on — only
+    people the lead may see (the record's decision)."""
     require(by, Permission.LEAD_MDT)
-    from onestory.casework.queries import current_run, worklist_queryset
+    from onestory.casework.queries import current_run, visible_worklist_ids
 
     meeting = MdtMeeting.objects.create(
         title=title.strip() or "MDT meeting",
@@ -231,23 +246,32 @@ def create_meeting(
     if practice_code and run is not None:
         in_practice = PersonRisk.objects.filter(run=run, practice_code=practice_code)
         open_entries = open_entries.filter(person_id__in=in_practice.values("person_id"))
+    open_list = list(open_entries.order_by("started_at"))
+    may_see = guard.allowed_ids(by, [e.person_id for e in open_list])
     position = 0
     on_agenda = set()
-    for entry in open_entries.order_by("started_at"):
+    for entry in open_list:
+        if not may_see.get(entry.person_id):
+            continue
         position += 1
         on_agenda.add(entry.person_id)
         AgendaItem.objects.create(
             meeting=meeting,
             person=entry.person,
             source=AgendaItem.CASELOAD,
-            reason=f"On the caseload: {entry.reason}"[:500],
+            reason=entry.reason[:500],
             position=position,
         )
     if run is not None and from_worklist:
-        candidates = worklist_queryset(
-            run, by=by, practice_code=practice_code, neighbourhood=neighbourhood
-        ).exclude(person_id__in=on_agenda)[:from_worklist]
-        for score in candidates:
+        ids = [
+            pid
+            for pid in visible_worklist_ids(
+                run, by=by, practice_code=practice_code, neighbourhood=neighbourhood
+            )
+            if pid not in on_agenda
+        ][:from_worklist]
+        by_person = {s.person_id: s for s in PersonRisk.objects.filter(run=run, person_id__in=ids)}
+        for score in (by_person[pid] for pid in ids):
             position += 1
             AgendaItem.objects.create(
                 meeting=meeting,
@@ -274,23 +298,33 @@ def reason_text(score: PersonRisk) -> str:
     return "; ".join(parts)
 
 
-@transaction.atomic
 def record_discussion(*, item: AgendaItem, discussion: str, by: Actor) -> AgendaItem:
-    require(by, Permission.LEAD_MDT)
-    item.discussion = discussion.strip()
-    item.save(update_fields=["discussion"])
-    record_event(
-        by=by,
-        action="casework.discussion_recorded",
-        person_id=str(item.person.external_id),
-        detail={"meeting": item.meeting_id, "item": item.pk},
+    """The discussion of one agenda item: an MDT lead who may see the person's record."""
+    guard.check_person(
+        by, item.person, attempted="casework.record_discussion", permission=Permission.LEAD_MDT
     )
+    with transaction.atomic():
+        item.discussion = discussion.strip()
+        item.save(update_fields=["discussion"])
+        record_event(
+            by=by,
+            action="casework.discussion_recorded",
+            person_id=str(item.person.external_id),
+            detail={"meeting": item.meeting_id, "item": item.pk},
+        )
     return item
 
 
 @transaction.atomic
-def mark_meeting_held(*, meeting: MdtMeeting, by: Actor) -> MdtMeeting:
+def mark_meeting_held(*, meeting: MdtMeeting, by: Actor, today: date | None = None) -> MdtMeeting:
+    """Mark the meeting held: not before the day it meets."""
     require(by, Permission.LEAD_MDT)
+    today = today or timezone.localdate()
+    if meeting.held_at is None and meeting.meets_on > today:
+        raise ValueError(
+            f"This meeting is on {meeting.meets_on.day} {meeting.meets_on:%B %Y}: it cannot be "
+            "marked held before that day."
+        )
     if meeting.held_at is None:
         meeting.held_at, meeting.held_by = timezone.now(), by.label
         meeting.save(update_fields=["held_at", "held_by"])
@@ -298,7 +332,6 @@ def mark_meeting_held(*, meeting: MdtMeeting, by: Actor) -> MdtMeeting:
     return meeting
 
 
-@transaction.atomic
 def assign_action(
     *,
     person,
@@ -308,8 +341,31 @@ def assign_action(
     by: Actor,
     meeting: MdtMeeting | None = None,
 ) -> MdtAction:
-    """An action for a named member of staff in any organisation, with a due date."""
-    require(by, Permission.LEAD_MDT)
+    """An action for a named member of staff in any organisation, with a due date: an MDT
+    lead who may see the person's record."""
+    guard.check_person(
+        by, person, attempted="casework.assign_action", permission=Permission.LEAD_MDT
+    )
+    with transaction.atomic():
+        return _assign_action(
+            person=person,
+            description=description,
+            assignee=assignee,
+            due=due,
+            by=by,
+            meeting=meeting,
+        )
+
+
+def _assign_action(
+    *,
+    person,
+    description: str,
+    assignee: StaffMember,
+    due: date,
+    by: Actor,
+    meeting: MdtMeeting | None,
+) -> MdtAction:
     description = (description or "").strip()
     if not description:
         raise ValueError("Say what needs doing.")
@@ -336,13 +392,22 @@ def assign_action(
     return action
 
 
-@transaction.atomic
 def complete_action(*, action: MdtAction, note: str = "", by: Actor) -> MdtAction:
-    """The assignee (or an MDT lead) marks the action done."""
+    """The assignee (or an MDT lead) marks the action done, when they may see the person's
+    record (refused and audited otherwise)."""
     staff = StaffMember.objects.filter(user_id=by.user_pk).first()
     is_assignee = staff is not None and staff.pk == action.assignee_id
-    if not is_assignee:
-        require(by, Permission.LEAD_MDT)
+    guard.check_person(
+        by,
+        action.person,
+        attempted="casework.complete_action",
+        permission=None if is_assignee else Permission.LEAD_MDT,
+    )
+    with transaction.atomic():
+        return _complete_action(action=action, note=note, by=by)
+
+
+def _complete_action(*, action: MdtAction, note: str, by: Actor) -> MdtAction:
     if action.completed_at is not None:
         return action
     action.completed_at, action.completed_by = timezone.now(), by.label

@@ -1,7 +1,9 @@
 """Demo MDT data for `onestory demo`: a case-finding run, the three highest-risk people on
-the GP practice's worklist taken onto the caseload with the demo care coordinator, a
-meeting with its agenda, and an action for the demo social worker. Safe to repeat: once
-anyone is on the caseload it does nothing."""
+the GP practice's worklist (people the demo GP has a relationship with) taken onto the
+caseload with the demo care coordinator — preferring people the council already knows, so
+that the coordinator sees whom they coordinate — a meeting with its agenda, and an action
+for the demo social worker about someone the council knows. Safe to repeat: once anyone
+is on the caseload it does nothing."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from onestory.access.policy import actor_for_user
-from onestory.casework import actions, queries
+from onestory.casework import actions, guard, queries
 from onestory.casework.models import CaseloadEntry
 
 LEAD, COORDINATOR, SOCIAL_WORKER = "gp.demo", "carecoordinator.demo", "socialworker.demo"
@@ -41,8 +43,11 @@ def create_demo_mdt(*, by, take_on: int = 3) -> DemoMdt:
         return DemoMdt(0, 0, None, str(exc))
     lead = actor_for_user(users[LEAD], "cli")
     practice = users[LEAD].staff.organisation.code
-    worklist = queries.worklist(by=lead, practice_code=practice, limit=take_on)
-    for row in worklist.rows:
+    candidates = queries.worklist(by=lead, practice_code=practice, limit=50).rows
+    council = actor_for_user(users[COORDINATOR], "cli")
+    known = guard.allowed_ids(council, [r.score.person_id for r in candidates])
+    chosen = sorted(candidates, key=lambda r: not known.get(r.score.person_id))[:take_on]
+    for row in chosen:
         person = queries.person_by_external_id(row.named.external_id)
         actions.take_onto_caseload(
             person=person,
@@ -56,7 +61,10 @@ def create_demo_mdt(*, by, take_on: int = 3) -> DemoMdt:
         practice_code=practice,
         by=lead,
     )
-    first = meeting.items.first()
+    items = list(meeting.items.select_related("person"))
+    social_worker = actor_for_user(users[SOCIAL_WORKER], "cli")
+    seen = guard.allowed_ids(social_worker, [i.person_id for i in items])
+    first = next((i for i in items if seen.get(i.person_id)), items[0] if items else None)
     if first is not None:
         actions.assign_action(
             person=first.person,
@@ -66,4 +74,4 @@ def create_demo_mdt(*, by, take_on: int = 3) -> DemoMdt:
             meeting=meeting,
             by=lead,
         )
-    return DemoMdt(run.stats["people"], len(worklist.rows), meeting.pk)
+    return DemoMdt(run.stats["people"], len(chosen), meeting.pk)

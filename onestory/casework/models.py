@@ -124,6 +124,12 @@ class AgendaItem(models.Model):
             models.UniqueConstraint(fields=["meeting", "person"], name="one_item_per_person")
         ]
 
+    @property
+    def reason_text(self) -> str:
+        """The reason without its source label (older agendas stored the label in it too)."""
+        label = f"{self.get_source_display()}: "
+        return self.reason[len(label) :] if self.reason.startswith(label) else self.reason
+
 
 class MdtAction(models.Model):
     """A decision turned into an action for a named person in any organisation."""

@@ -4,23 +4,21 @@ refused the reader's organisation, whatever the run stored."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from onestory.access.domain.roles import Permission
 from onestory.access.models import StaffMember
-from onestory.access.policy import decide, refused_organisation_people, require
+from onestory.access.policy import has_permission, refused_organisation_people, require
 from onestory.access.queries import people_opted_out
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
+from onestory.casework import guard
+from onestory.casework.domain.categories import Reasons, visible_reasons
 from onestory.casework.models import (
-    AgendaItem,
     CaseFindingRun,
     CaseloadEntry,
     MdtAction,
@@ -106,7 +104,22 @@ def names_for(person_ids: Iterable[int]) -> dict[int, Named]:
 class WorklistRow:
     score: PersonRisk
     named: Named
-    deficit_labels: tuple[str, ...]
+    reasons: Reasons
+
+    @property
+    def deficit_labels(self) -> tuple[str, ...]:
+        return tuple(deficit_label(d) for d in self.reasons.deficits)
+
+
+# Sort orders the worklist offers: key -> (label, ordering).
+SORTS = {
+    "risk": ("Risk", ("-risk", "person_id")),
+    "efi": ("Frailty (eFI)", ("-efi_score", "-risk", "person_id")),
+    "admissions": ("Emergency admissions", ("-emergency_admissions_12m", "-risk", "person_id")),
+    "lace": ("LACE", (F("lace").desc(nulls_last=True), "-risk", "person_id")),
+    "age": ("Age", ("-age", "-risk", "person_id")),
+}
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,42 @@ class Worklist:
     total: int
     practices: tuple[tuple[str, str], ...]
     neighbourhoods: tuple[str, ...]
+    page: int = 1
+    pages: int = 1
+    sort: str = "risk"
+
+
+def visible_worklist_ids(
+    run: CaseFindingRun, *, by: Actor, sort: str = "risk", **filters
+) -> list[int]:
+    """The worklist's person ids in order, only people the reader has a legitimate
+    relationship with (the record's decision, `search_access`, in a fixed number of
+    queries), without anyone who opted out or refused the reader's organisation."""
+    ordering = SORTS.get(sort, SORTS["risk"])[1]
+    ids = list(
+        worklist_queryset(run, by=by, **filters)
+        .order_by(*ordering)
+        .values_list("person_id", flat=True)
+    )
+    access = guard.allowed_ids(by, ids)
+    return [pid for pid in ids if access.get(pid)]
+
+
+def _rows(run: CaseFindingRun, person_ids: list[int], *, by: Actor) -> tuple[WorklistRow, ...]:
+    """The rows for these people, in this order, each with the reasons the reader's data
+    categories allow."""
+    scores = {s.person_id: s for s in PersonRisk.objects.filter(run=run, person_id__in=person_ids)}
+    named = names_for(person_ids)
+    categories = guard.categories_for(by, person_ids)
+    return tuple(
+        WorklistRow(
+            scores[pid],
+            named.get(pid, Named("Name not recorded", "", "")),
+            visible_reasons(scores[pid].deficits, scores[pid].admissions, categories[pid]),
+        )
+        for pid in person_ids
+        if pid in scores
+    )
 
 
 def worklist(
@@ -125,25 +174,29 @@ def worklist(
     neighbourhood: str = "",
     category: str = "",
     min_risk: float | None = None,
-    limit: int = 100,
+    sort: str = "risk",
+    page: int = 1,
+    limit: int = PAGE_SIZE,
 ) -> Worklist:
-    """People by risk for an MDT lead, each with the reasons; audited (how many shown,
-    which filters — never who)."""
+    """People by risk for an MDT lead, only those they have a legitimate relationship with,
+    each with the reasons their data categories allow; one page at a time; audited (how
+    many shown, which filters — never who)."""
     require(by, Permission.LEAD_MDT)
     run = current_run()
     if run is None:
         return Worklist(None, (), 0, (), ())
-    rows = worklist_queryset(
-        run,
-        by=by,
-        practice_code=practice_code,
-        neighbourhood=neighbourhood,
-        category=category,
-        min_risk=min_risk,
-    )
-    total = rows.count()
-    shown = list(rows[:limit])
-    named = names_for(s.person_id for s in shown)
+    sort = sort if sort in SORTS else "risk"
+    filters = {
+        "practice_code": practice_code,
+        "neighbourhood": neighbourhood,
+        "category": category,
+        "min_risk": min_risk,
+    }
+    ids = visible_worklist_ids(run, by=by, sort=sort, **filters)
+    total = len(ids)
+    pages = max(1, -(-total // limit))
+    page = min(max(page, 1), pages)
+    rows = _rows(run, ids[(page - 1) * limit : page * limit], by=by)
     practices = tuple(
         PersonRisk.objects.filter(run=run)
         .exclude(practice_code="")
@@ -164,27 +217,66 @@ def worklist(
             action="casework.worklist_viewed",
             detail={
                 "run": run.pk,
-                "shown": len(shown),
+                "shown": len(rows),
                 "total": total,
+                "page": page,
+                "sort": sort,
                 "practice": practice_code,
                 "neighbourhood": neighbourhood,
                 "category": category,
             },
         )
-    return Worklist(
+    return Worklist(run, rows, total, practices, neighbourhoods, page, pages, sort)
+
+
+def worklist_export(
+    *,
+    by: Actor,
+    practice_code: str = "",
+    neighbourhood: str = "",
+    category: str = "",
+    min_risk: float | None = None,
+    sort: str = "risk",
+) -> tuple[WorklistRow, ...]:
+    """Every row of the worklist as the reader sees it (same filtering as the page), for a
+    CSV file; audited as an export (how many, which filters — never who)."""
+    require(by, Permission.LEAD_MDT)
+    run = current_run()
+    if run is None:
+        return ()
+    sort = sort if sort in SORTS else "risk"
+    ids = visible_worklist_ids(
         run,
-        tuple(
-            WorklistRow(
-                s,
-                named.get(s.person_id, Named("Name not recorded", "", "")),
-                tuple(deficit_label(d) for d in s.deficits),
-            )
-            for s in shown
-        ),
-        total,
-        practices,
-        neighbourhoods,
+        by=by,
+        sort=sort,
+        practice_code=practice_code,
+        neighbourhood=neighbourhood,
+        category=category,
+        min_risk=min_risk,
     )
+    rows: list[WorklistRow] = []
+    for start in range(0, len(ids), guard.CHUNK):
+        rows.extend(_rows(run, ids[start : start + guard.CHUNK], by=by))
+    with transaction.atomic():
+        record_event(
+            by=by,
+            action="casework.worklist_exported",
+            detail={
+                "run": run.pk,
+                "rows": len(rows),
+                "sort": sort,
+                "practice": practice_code,
+                "neighbourhood": neighbourhood,
+                "category": category,
+            },
+        )
+    return tuple(rows)
+
+
+def check_person(by: Actor, person, *, attempted: str):
+    """An MDT lead's access to one person for a casework page (the record's decision);
+    refused: audited as "record.denied" and PermissionDenied."""
+    return guard.check_person(by, person, attempted=attempted, permission=Permission.LEAD_MDT)
 
 
 def person_by_external_id(external_id) -> Person:
@@ -211,15 +303,75 @@ def open_caseload_entry(person) -> CaseloadEntry | None:
     )
 
 
-def caseload(*, by: Actor) -> tuple[tuple[CaseloadEntry, Named], ...]:
-    require(by, Permission.LEAD_MDT)
-    entries = list(
-        CaseloadEntry.objects.filter(ended_at__isnull=True).select_related(
-            "coordinator__user", "coordinator__organisation"
-        )
+WITHHELD = Named("Withheld", "", "")
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    entry: CaseloadEntry
+    named: Named  # WITHHELD when the reader may not see the person
+    seen: guard.Seen
+    mine: bool  # the reader is the named coordinator
+
+
+@dataclass(frozen=True)
+class Caseload:
+    rows: tuple[CaseloadRow, ...]
+    lead: bool
+    not_shown: int  # open entries for people the reader has no relationship with
+
+
+def caseload(*, by: Actor) -> Caseload:
+    """The open caseload as the reader may see it. An MDT lead sees the entries for people
+    they have a legitimate relationship with (the record's decision); any direct-care member
+    of staff sees the entries they coordinate, withheld (no name, no reason) while they have
+    no relationship with the person. Audited with counts only."""
+    lead = has_permission(by, Permission.LEAD_MDT)
+    staff = StaffMember.objects.filter(user_id=by.user_pk).first() if by.user_pk else None
+    if not lead and (staff is None or not has_permission(by, Permission.JOIN_CARE_TEAM)):
+        raise PermissionDenied("Your role does not allow: lead mdt")
+    entries = CaseloadEntry.objects.filter(ended_at__isnull=True).select_related(
+        "person", "coordinator__user", "coordinator__organisation"
     )
-    named = names_for(e.person_id for e in entries)
-    return tuple((e, named.get(e.person_id, Named("Name not recorded", "", ""))) for e in entries)
+    if not lead:
+        entries = entries.filter(coordinator=staff)
+    entries_list = list(entries)
+    seen = guard.visibility(by, [e.person_id for e in entries_list])
+    named = names_for(pid for pid, s in seen.items() if s.allowed)
+    rows, not_shown = [], 0
+    for e in entries_list:
+        s = seen.get(e.person_id, guard.HIDDEN)
+        mine = staff is not None and e.coordinator_id == staff.pk
+        if s.allowed:
+            rows.append(
+                CaseloadRow(e, named.get(e.person_id, Named("Name not recorded", "", "")), s, mine)
+            )
+        elif mine:
+            rows.append(CaseloadRow(e, WITHHELD, s, mine))
+        else:
+            not_shown += 1
+    with transaction.atomic():
+        record_event(
+            by=by,
+            action="casework.caseload_viewed",
+            detail={
+                "shown": sum(1 for r in rows if r.seen.allowed),
+                "withheld": sum(1 for r in rows if not r.seen.allowed),
+                "not_shown": not_shown,
+            },
+        )
+    return Caseload(tuple(rows), lead, not_shown)
+
+
+def caseload_entry(entry_id: int) -> CaseloadEntry:
+    entry = (
+        CaseloadEntry.objects.filter(pk=entry_id, ended_at__isnull=True)
+        .select_related("person")
+        .first()
+    )
+    if entry is None:
+        raise Http404("No such caseload entry")
+    return entry
 
 
 def coordinators() -> QuerySet[StaffMember]:
@@ -245,149 +397,6 @@ def coordinators() -> QuerySet[StaffMember]:
 def meetings(*, by: Actor) -> QuerySet[MdtMeeting]:
     require(by, Permission.LEAD_MDT)
     return MdtMeeting.objects.all()
-
-
-@dataclass(frozen=True)
-class AgendaEntry:
-    item: AgendaItem
-    named: Named
-    score: PersonRisk | None
-    coordinator: CaseloadEntry | None
-    record: object | None  # record.queries.PersonRecord when the reader may see it
-    recent: tuple  # recent timeline items
-    plan: object | None  # planning.queries.PlanSummary
-    budgets: tuple  # budgets.queries.BudgetView
-    actions: tuple[MdtAction, ...]
-
-
-def meeting(meeting_id: int, *, by: Actor) -> tuple[MdtMeeting, tuple[AgendaEntry, ...]]:
-    """The meeting and, per agenda item, everything the team needs on one screen: the case-
-    finding reasons; and, where the reader has a legitimate relationship, the integrated
-    record summary, the latest timeline entries and the care plan."""
-    require(by, Permission.LEAD_MDT)
-    from onestory.record import queries as record_queries
-
-    m = MdtMeeting.objects.filter(pk=meeting_id).first()
-    if m is None:
-        raise Http404("No such meeting")
-    items = list(m.items.select_related("person"))
-    named = names_for(i.person_id for i in items)
-    run = current_run()
-    scores = (
-        {
-            s.person_id: s
-            for s in PersonRisk.objects.filter(run=run, person_id__in=[i.person_id for i in items])
-        }
-        if run
-        else {}
-    )
-    entries = []
-    for item in items:
-        record, recent, plan, budgets = None, (), None, ()
-        if decide(by, item.person).allowed:
-            record = record_queries.get_person_record(
-                item.person.external_id, by=by, purpose=f"MDT meeting {m.pk}"
-            )
-            timeline = record_queries.get_timeline(item.person.external_id, by=by, page_size=5)
-            recent = tuple(timeline.items)
-            plan = _plan_for(item.person, by)
-            budgets = _budgets_for(item.person, by)
-        entries.append(
-            AgendaEntry(
-                item=item,
-                named=named.get(item.person_id, Named("Name not recorded", "", "")),
-                score=scores.get(item.person_id),
-                coordinator=open_caseload_entry(item.person),
-                record=record,
-                recent=recent,
-                plan=plan,
-                budgets=budgets,
-                actions=tuple(
-                    MdtAction.objects.filter(person=item.person).select_related(
-                        "assignee__user", "assignee__organisation"
-                    )
-                ),
-            )
-        )
-    return m, tuple(entries)
-
-
-def _plan_for(person, by: Actor):
-    """The care plan's summary (planning, issue 6), or None when the reader may not see it."""
-    if not apps.is_installed("onestory.planning"):
-        return None
-    from onestory.planning import queries as planning_queries
-
-    return planning_queries.plan_summary(person.external_id, by=by)
-
-
-def _budgets_for(person, by: Actor) -> tuple:
-    """The person's budgets (budgets, issue 7) when the reader may see them."""
-    if not apps.is_installed("onestory.budgets"):
-        return ()
-    from onestory.budgets import queries as budget_queries
-
-    if not budget_queries.can_see_budget(by, person):
-        return ()
-    return tuple(budget_queries.budgets_for(person, by=by))
-
-
-@dataclass(frozen=True)
-class ActionRow:
-    action: MdtAction
-    named: Named
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class ActionLists:
-    mine: tuple[ActionRow, ...]
-    escalated: tuple[ActionRow, ...]  # overdue actions for people I coordinate
-    done: tuple[ActionRow, ...]
-
-
-def my_actions(*, by: Actor, today: date | None = None) -> ActionLists:
-    """Every action assigned to the reader, from every team; overdue actions for people
-    they coordinate; and what they completed recently."""
-    staff = StaffMember.objects.filter(user_id=by.user_pk).first()
-    if staff is None:
-        raise PermissionDenied("Only a member of staff has actions.")
-    today = today or timezone.localdate()
-    base = MdtAction.objects.select_related("assignee__user", "assignee__organisation", "meeting")
-    mine = list(base.filter(assignee=staff, completed_at__isnull=True))
-    coordinated = CaseloadEntry.objects.filter(coordinator=staff, ended_at__isnull=True).values(
-        "person_id"
-    )
-    escalated = list(
-        base.filter(person_id__in=coordinated, completed_at__isnull=True, due__lt=today).exclude(
-            assignee=staff
-        )
-    )
-    done = list(
-        base.filter(assignee=staff, completed_at__isnull=False).order_by("-completed_at")[:20]
-    )
-    named = names_for(a.person_id for a in mine + escalated + done)
-
-    def rows(actions):
-        return tuple(
-            ActionRow(
-                a, named.get(a.person_id, Named("Name not recorded", "", "")), a.is_overdue(today)
-            )
-            for a in actions
-        )
-
-    return ActionLists(rows(mine), rows(escalated), rows(done))
-
-
-def action_for(action_id: int, *, by: Actor) -> MdtAction:
-    """An action the reader may complete: their own, or any for an MDT lead."""
-    action = MdtAction.objects.filter(pk=action_id).select_related("person").first()
-    if action is None:
-        raise Http404("No such action")
-    staff = StaffMember.objects.filter(user_id=by.user_pk).first()
-    if staff is None or (staff.pk != action.assignee_id):
-        require(by, Permission.LEAD_MDT)
-    return action
 
 
 def open_action_count(staff: StaffMember) -> int:

@@ -3,7 +3,9 @@ from django.urls import path
 from onestory.casework import views
 
 urlpatterns = [
+    path("", views.home, name="mdt-home"),
     path("worklist/", views.worklist, name="mdt-worklist"),
+    path("worklist.csv", views.worklist_csv, name="mdt-worklist-csv"),
     path("caseload/", views.caseload, name="mdt-caseload"),
     path("caseload/<int:entry_id>/end/", views.end_caseload, name="mdt-end-caseload"),
     path("people/<uuid:person_id>/take-on/", views.take_on, name="mdt-take-on"),

@@ -38,6 +38,12 @@ from onestory.interop.domain.mapping import (
 )
 from onestory.interop.models import ApiToken, FhirIdentifier, FhirResource
 from onestory.sources.domain.facts import ParsedRow, System
+from onestory.sources.domain.limits import (
+    DEFAULT_LIMITS,
+    ExtractError,
+    ImportLimits,
+    check_file_size,
+)
 from onestory.sources.models import ImportFile, SourceRecord
 
 ALL_OR_NOTHING = (
@@ -85,22 +91,30 @@ def summary(results: list[BundleResult]) -> dict[str, Any]:
     }
 
 
-def import_files(paths: list[Path], *, by: Actor) -> list[BundleResult]:
-    """Import each file as a bundle (or a single resource); a file that cannot be read is
-    reported in its result's errors and the others still import."""
+def import_files(
+    paths: list[Path], *, by: Actor, limits: ImportLimits | None = None
+) -> list[BundleResult]:
+    """Import each file as a bundle (or a single resource); a file that cannot be read (or
+    is over the size and nesting limits) is reported in its result's errors and the others
+    still import."""
     require(by, Permission.RUN_IMPORTS)
+    limits = limits or DEFAULT_LIMITS
     results = []
     for path in paths:
+        path = Path(path)
         try:
-            data = parse_json(Path(path).read_bytes())
+            check_file_size(path, limits.max_json_bytes)
+            data = parse_json(path.read_bytes(), limits.max_json_depth)
+            result = import_bundle(data, by=by, file_name=path.name, link=False)
         except OSError as exc:
-            result = BundleResult(file=Path(path).name)
+            result = BundleResult(file=path.name)
             result.add_issue(Issue("Bundle", "Bundle", f"cannot read the file ({exc.strerror})"))
+        except ExtractError as exc:
+            result = BundleResult(file=path.name)
+            result.add_issue(Issue("Bundle", "Bundle", str(exc).removeprefix(f"{path.name}: ")))
         except BundleError as exc:
-            result = BundleResult(file=Path(path).name)
+            result = BundleResult(file=path.name)
             result.add_issue(Issue("Bundle", exc.path, str(exc)))
-        else:
-            result = import_bundle(data, by=by, file_name=Path(path).name, link=False)
         results.append(result)
     _link_new(by)
     return results
@@ -162,7 +176,7 @@ def _link_new(by: Actor) -> None:
 
 
 def _store(good: list[Entry], result: BundleResult, file_name: str) -> None:
-    from onestory.sources.actions import _FileImport  # the importer's batched upsert
+    from onestory.sources.store import _FileImport  # the importer's batched upsert
 
     system = sending_system(
         [e.resource for e in good if e.resource_type == "Organization"], file_name

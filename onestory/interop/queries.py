@@ -11,7 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from onestory.access.domain.roles import Permission
+from onestory.access.domain.roles import Permission, any_role_for
+from onestory.access.domain.visibility import (
+    PERSON_CHOSE,
+    Withheld,
+    may_name_source,
+    withheld_categories,
+)
 from onestory.access.policy import AccessDecision, decide, has_permission
 from onestory.access.queries import denied
 from onestory.audit.actions import record_event
@@ -26,14 +32,12 @@ from onestory.interop.domain.search import DIRECTORY_TYPES, Search, split_token
 from onestory.interop.models import FhirIdentifier, FhirResource
 from onestory.people.domain import nhs_number as nhs
 from onestory.people.models import Person, PersonLink
-from onestory.record.domain.labels import kind_label
+from onestory.record.domain.labels import category_label, kind_label
 from onestory.record.domain.search import SearchQueryError
 from onestory.record.domain.search import parse_search as parse_people_search
 from onestory.record.domain.summary import preference_key
 from onestory.record.queries import search_people
 from onestory.sources.domain.facts import (
-    SENSITIVE_CATEGORIES,
-    SOURCE_KIND_CATEGORY,
     SOURCE_KIND_LABELS,
 )
 from onestory.sources.models import SourceEvent, SourceRecord
@@ -81,11 +85,59 @@ def _decide_or_deny(by: Actor, person: Person, attempted: str) -> AccessDecision
     return decision
 
 
+# The HL7 security label for a resource with information removed, and the OperationOutcome
+# that says which categories (never what, or how much) were left out and why.
+REDACTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "REDACTED",
+    "display": "redacted",
+}
+
+
+def _withheld(by: Actor, decision: AccessDecision) -> tuple[Withheld, ...]:
+    """The categories the decision does not show, with why; from the decision alone."""
+    if by.role == "system":
+        return ()
+    role = any_role_for(by.role)
+    return withheld_categories(role.categories if role else (), decision.categories)
+
+
+def _redacted(resource: dict[str, Any], withheld: tuple[Withheld, ...]) -> dict[str, Any]:
+    """The resource with the REDACTED security label when anything was withheld."""
+    if not withheld:
+        return resource
+    meta = dict(resource.get("meta") or {})
+    meta["security"] = [*meta.get("security", []), REDACTED]
+    return {**resource, "meta": meta}
+
+
+def _withheld_outcome(person: Person, withheld: tuple[Withheld, ...]) -> dict[str, Any] | None:
+    """An informational OperationOutcome naming the withheld categories, or None."""
+    if not withheld:
+        return None
+    chosen = [category_label(w.category).lower() for w in withheld if w.reason == PERSON_CHOSE]
+    role = [category_label(w.category).lower() for w in withheld if w.reason != PERSON_CHOSE]
+    issues = []
+    if chosen:
+        issues.append(
+            f"Not included: {', '.join(chosen)}, which the person chose not to share with you."
+        )
+    if role:
+        issues.append(f"Not included: {', '.join(role)}, which your role does not see.")
+    return {
+        "resourceType": "OperationOutcome",
+        "id": f"withheld-{person.external_id}",
+        "issue": [
+            {"severity": "information", "code": "suppressed", "diagnostics": text}
+            for text in issues
+        ],
+    }
+
+
 def _visible(kind: str, decision: AccessDecision) -> bool:
     """A service whose very existence is a sensitive category the actor does not see is
     left out altogether (as on the record page)."""
-    category = SOURCE_KIND_CATEGORY.get(kind, "")
-    return category not in SENSITIVE_CATEGORIES or category in decision.categories
+    return may_name_source(kind, decision.categories)
 
 
 def person_for(ident: str) -> Person:
@@ -154,7 +206,7 @@ def read_resource(resource_type: str, resource_id: str, *, by: Actor) -> dict[st
                 person_id=str(person.external_id),
                 detail={"type": "Patient", "records": len(records)},
             )
-            return _integrated_patient(person, records)
+            return _redacted(_integrated_patient(person, records), _withheld(by, decision))
     stored = (
         FhirResource.objects.filter(resource_type=resource_type, resource_id=resource_id)
         .select_related("system")
@@ -226,8 +278,9 @@ def search(query: Search, *, by: Actor) -> SearchPage:
         rows = rows.filter(status__in=p["status"][-1].split(","))
     if "name" in p:
         rows = rows.filter(name__icontains=p["name"][-1])
+    withheld: tuple[Withheld, ...] = ()
     if person is not None:
-        _decide_or_deny(by, person, "fhir.search")
+        withheld = _withheld(by, _decide_or_deny(by, person, "fhir.search"))
     candidates = list(
         rows.order_by("-event_date", "id").values_list(
             "id", "record_id", "category", "system__kind", "patient_ref"
@@ -241,6 +294,8 @@ def search(query: Search, *, by: Actor) -> SearchPage:
     by_id = {r.pk: r.content for r in FhirResource.objects.filter(pk__in=ids)}
     resources = [by_id[i] for i in ids]
     included = _includes(resources, query.includes, by)
+    if person is not None and (outcome := _withheld_outcome(person, withheld)) is not None:
+        included.append(outcome)
     record_event(
         by=by,
         action="fhir.search",
@@ -324,7 +379,7 @@ def _search_patients(query: Search, by: Actor) -> SearchPage:
         person = Person.objects.get(external_id=summary.person_id)
         decision = decide(by, person)
         records = [r for r in _linked_records(person) if _visible(r.system.kind, decision)]
-        resources.append(_integrated_patient(person, records))
+        resources.append(_redacted(_integrated_patient(person, records), _withheld(by, decision)))
     return SearchPage(total=len(allowed), resources=resources, included=[])
 
 
@@ -341,7 +396,8 @@ def everything(person_ident: str, *, by: Actor) -> list[dict[str, Any]]:
     records = [r for r in _linked_records(person) if _visible(r.system.kind, decision)]
     if not records:
         raise ResourceNotFound(NOT_FOUND)
-    patient = _integrated_patient(person, records)
+    withheld = _withheld(by, decision)
+    patient = _redacted(_integrated_patient(person, records), withheld)
     patient_ref = f"Patient/{person.external_id}"
     systems = {r.system_id: r.system for r in records}
     orgs = {
@@ -403,6 +459,8 @@ def everything(person_ident: str, *, by: Actor) -> list[dict[str, Any]]:
             )
         )
     resources = [patient, *orgs.values(), *directory, *raw, *mapped]
+    if (outcome := _withheld_outcome(person, withheld)) is not None:
+        resources.append(outcome)
     record_event(
         by=by,
         action="fhir.everything",

@@ -3,10 +3,12 @@ authenticate (bearer token or session), then call only the interop actions and q
 every error is an OperationOutcome with the matching HTTP status."""
 
 import json
+import logging
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -24,6 +26,12 @@ from onestory.interop.domain.responses import (
 from onestory.interop.domain.search import SearchError, parse_search
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
+# The largest body POST /fhir reads (setting ONESTORY_FHIR_MAX_BODY_BYTES). It is checked
+# here, against Content-Length and then the bytes actually sent, instead of through Django's
+# DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB, meant for forms), whose refusal is an HTML page.
+FHIR_MAX_BODY_BYTES = 10 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -73,8 +81,42 @@ def fhir_view(view):
             return outcome(404, "not-found", str(exc) or queries.NOT_FOUND)
         except SearchError as exc:
             return outcome(400, "not-supported", str(exc))
+        except RequestDataTooBig:
+            return _too_large()
+        except Exception as exc:
+            # Never an HTML error page: log the kind of failure (no content) and say so.
+            logger.exception("FHIR request failed: %s", type(exc).__name__)
+            return outcome(500, "exception", "The server could not process this request.")
 
     return wrapper
+
+
+def max_body_bytes() -> int:
+    return int(getattr(settings, "ONESTORY_FHIR_MAX_BODY_BYTES", FHIR_MAX_BODY_BYTES))
+
+
+def _too_large() -> HttpResponse:
+    limit = max_body_bytes()
+    return outcome(
+        413,
+        "too-long",
+        f"The request body is larger than {limit:,} bytes, the most POST /fhir takes; "
+        "send the bundle in smaller parts.",
+    )
+
+
+def _read_body(request: HttpRequest) -> bytes | None:
+    """The request body, or None when it is over the limit. Read from the stream (not
+    `request.body`) so that Django's form-sized limit does not apply."""
+    limit = max_body_bytes()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return None
+    body = request.read(limit + 1)
+    return None if len(body) > limit else body
 
 
 def metadata(request: HttpRequest) -> HttpResponse:
@@ -89,8 +131,11 @@ def base(request: HttpRequest, actor) -> HttpResponse:
     """POST a transaction, batch or collection Bundle."""
     if request.method != "POST":
         return outcome(405, "not-supported", "POST a transaction or batch Bundle here.")
+    body = _read_body(request)
+    if body is None:
+        return _too_large()
     try:
-        data = parse_json(request.body)
+        data = parse_json(body)
         if isinstance(data, dict) and data.get("resourceType") != "Bundle":
             raise BundleError(
                 f"expected a Bundle, not resourceType '{data.get('resourceType')}'",
@@ -98,7 +143,7 @@ def base(request: HttpRequest, actor) -> HttpResponse:
             )
         result = actions.import_bundle(data, by=actor, file_name="POST /fhir")
     except BundleError as exc:
-        return outcome(400, "structure" if "JSON" in str(exc) else "invalid", str(exc), exc.path)
+        return outcome(400, exc.code, str(exc), exc.path)
     issues = [("invalid", f"{e['resource']}: {e['message']}", e["path"]) for e in result.errors]
     if result.rejected:
         return fhir_response(operation_outcome(issues), 422)

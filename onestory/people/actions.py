@@ -10,6 +10,7 @@ from onestory.access.domain.roles import Permission
 from onestory.access.policy import require
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
+from onestory.audit.domain.redact import mask_personal_details
 from onestory.people.domain import nhs_number
 from onestory.people.domain.clustering import Constraints, Edge
 from onestory.people.domain.linkage import (
@@ -95,7 +96,7 @@ def decide_pair(
             record_b_id=b,
             decision=decision,
             via=via,
-            reason=reason[:500],
+            reason=mask_personal_details(reason)[:500],
             decided_by=by.label,
             decided_by_id=by.id,
             decided_at=at or timezone.now(),

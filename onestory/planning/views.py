@@ -17,6 +17,7 @@ from onestory.forms import read_date
 from onestory.planning import actions, queries
 from onestory.planning.domain.sections import sections_for
 from onestory.planning.models import Plan, PlanKind, Progress
+from onestory.web import BadParameter, int_list_param, int_param
 
 
 def _kind(request) -> str:
@@ -77,14 +78,14 @@ def _post(view):
 
     @login_required
     @require_POST
-    def wrapped(request, person_id, *args):
+    def wrapped(request, person_id, **kwargs):
         by = actor_for_user(request.user, "page")
         kind = _kind(request)
         try:
-            view(request, by, person_id, kind, *args)
+            view(request, by, person_id, kind, **kwargs)
         except PermissionDenied:
             return render(request, "planning/no_access.html", {"person_id": person_id}, status=403)
-        except ValidationError as exc:
+        except (ValidationError, BadParameter) as exc:
             _error(request, exc)
         return redirect(_plan_url(person_id, kind))
 
@@ -145,7 +146,7 @@ def add_goal(request, by, person_id, kind):
         request.POST.get("text", ""),
         who_helps=request.POST.get("who_helps", ""),
         by_when=_date(request.POST, "by_when", "By when"),
-        services=[int(s) for s in request.POST.getlist("services") if s.isdigit()],
+        services=int_list_param(request, "services", minimum=1),
         budget_line=request.POST.get("budget_line", ""),
         by=by,
     )
@@ -175,10 +176,9 @@ def review(request, by, person_id, kind):
 @_post
 def restore(request, by, person_id, kind):
     """Bring back an earlier version's words (as drafts, when staff restore)."""
-    try:
-        number = int(request.POST.get("version", ""))
-    except ValueError:
-        raise ValidationError("Choose a version to restore.") from None
+    number = int_param(request, "version", minimum=1, source="POST")
+    if number is None:
+        raise ValidationError("Choose a version to restore.")
     actions.restore_version(_existing(person_id, kind), number, by=by)
 
 
@@ -193,9 +193,8 @@ def coordinate(request, by, person_id, kind):
 def compare(request, person_id):
     """What changed between two versions."""
     by = actor_for_user(request.user, "page")
-    try:
-        a, b = int(request.GET.get("a", "")), int(request.GET.get("b", ""))
-    except ValueError:
+    a, b = int_param(request, "a", minimum=1), int_param(request, "b", minimum=1)
+    if a is None or b is None:
         return redirect("plan", person_id=person_id)
     try:
         page, diff = queries.compare_versions(person_id, a, b, by=by)

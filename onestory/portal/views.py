@@ -13,7 +13,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestory.access import actions
 from onestory.access import queries as access_queries
@@ -28,6 +28,7 @@ from onestory.record.clinical_summary import get_clinical_summary
 from onestory.record.domain.labels import category_label
 from onestory.record.domain.search import parse_date_of_birth
 from onestory.record.visits import visit_for
+from onestory.web import int_param
 
 # The sensitive categories a person may refuse for everyone, in plain words.
 SENSITIVE = (
@@ -172,12 +173,10 @@ def sign_out(request):
 
 
 @person_required
+@require_GET
 def my_record(request, person, by):
     """The person's whole record: every category, every service."""
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = int_param(request, "page", 1, minimum=1)
     visit = visit_for(request)
     date_from, date_to, date_errors = read_date_range(request.GET)
     record = record_queries.get_person_record(person.external_id, by=by, visit=visit)
@@ -268,6 +267,7 @@ def sharing(request, person, by):
 
 
 @person_required
+@require_GET
 def access_log(request, person, by):
     """Everyone who has looked at, or tried to look at, the person's record: a page at a
     time, filtered by organisation and dates (all in the address, so Back works)."""
@@ -300,7 +300,4 @@ def access_log(request, person, by):
 
 
 def _page(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
+    return int_param(request, "page", 1, minimum=1)

@@ -35,20 +35,42 @@ class PersonSummaryOut(Schema):
     name: str
     given_name: str
     family_name: str
-    date_of_birth: date | None
-    nhs_number: str = Field(description="Formatted 3-3-4; empty when no source holds one")
-    postcode: str
-    systems: int = Field(description="How many source systems hold a record for the person")
+    date_of_birth: date | None = Field(description="null when withheld (see `withheld`)")
+    nhs_number: str | None = Field(
+        description="Formatted 3-3-4; empty when no source holds one; null when withheld"
+    )
+    postcode: str | None = Field(description="null when withheld")
+    systems: int | None = Field(
+        description="How many source systems hold a record for the person; null when withheld"
+    )
     access: bool = Field(
         description="Whether the caller holds access to the record now (care team, open "
-        "episode or break-glass); without it, the record answers 403"
+        "episode or break-glass); without it, the record answers 403 and the result shows "
+        "only enough to confirm who the person is"
     )
+    birth_year: int | None = None
+    withheld: list[str] = Field(
+        description="Fields not shown because the caller has no relationship with the "
+        "person (ADR 0011)"
+    )
+    match: float = Field(description="1 for a match as typed; less for a misspelt name")
 
 
 class SearchOut(Schema):
-    total: int
+    total: int = Field(description="People listed across every page")
     limit: int
+    offset: int
+    page: int
+    pages: int
     results: list[PersonSummaryOut] = Field(alias="people")
+    not_shared: int = Field(
+        description="People matching a precise query who chose not to share their record "
+        "with the caller's organisation (never named)"
+    )
+    related_only: bool = Field(
+        description="True when the query was not precise enough (an NHS number, or a name "
+        "with a full date of birth) to list people the caller has no relationship with"
+    )
 
 
 class VariantOut(Schema):
@@ -134,6 +156,16 @@ class RelatedOut(Schema):
     systems: list[SystemOut]
 
 
+class WithheldOut(Schema):
+    category: str
+    label: str
+    reason: str = Field(
+        description='"role" (the caller\'s role does not see it) or "person_choice" (the '
+        "person chose not to share it). Follows from the access decision alone: it does "
+        "not say whether the record holds anything in the category"
+    )
+
+
 class PersonRecordOut(Schema):
     id: uuid.UUID = Field(alias="person_id")
     nhs_number: str
@@ -144,6 +176,10 @@ class PersonRecordOut(Schema):
     current_services: list[ServiceOut]
     household: list[RelatedOut]
     family: list[RelatedOut]
+    withheld: list[WithheldOut] = Field(
+        description="Data categories not shown to the caller, in any section; services, "
+        "teams and staff of a withheld sensitive category are not named either"
+    )
 
 
 class TimelineItemOut(Schema):
@@ -184,6 +220,7 @@ class TimelineOut(Schema):
     systems: list[FacetOut]
     kinds: list[FacetOut]
     categories: list[FacetOut]
+    withheld: list[WithheldOut] = Field(description="Data categories not shown to the caller")
 
 
 class TimelineFilters(Schema):
@@ -211,11 +248,17 @@ def search_people(
     nhs_number: str = "",
     postcode: str = Query("", description="A full postcode or its first part"),
     limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, description="Skip this many results"),
+    page: int | None = Query(None, ge=1, description="Page number (of `limit`); overrides offset"),
 ):
-    """People with a linked record matching every criterion given (at least one)."""
+    """People with a linked record matching every criterion given (at least one); a name
+    may be misspelt. Without a relationship, only a precise query lists a person, and then
+    only their name and year of birth (ADR 0011)."""
     by = actor_for_user(request.user, "api")
     query = parse_search(name=name, dob=dob, nhs_number=nhs_number, postcode=postcode)
-    return queries.search_people(query, by=by, limit=limit)
+    if page is not None:
+        offset = (page - 1) * limit
+    return queries.search_people(query, by=by, limit=limit, offset=offset)
 
 
 @router.get(

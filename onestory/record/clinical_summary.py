@@ -19,25 +19,17 @@ from onestory.audit.domain.actor import Actor
 from onestory.record.domain import clinical as rules
 from onestory.record.domain.summary import GP_KIND
 from onestory.record.queries import SystemRef
+from onestory.record.queries.common import (
+    current_run,
+    decide_or_deny,
+    linked_records,
+    person_by_id,
+    visible_records,
+    withheld_notes,
+)
+from onestory.record.queries.results import DIAGNOSIS_CATEGORIES, WithheldNote
 from onestory.record.visits import audit_read
 from onestory.sources.models import SourceEvent
-
-try:  # the record queries as a package, with their shared helpers in `common`
-    from onestory.record.queries import common as _common
-
-    _person = _common.person_by_id
-    _decide_or_deny = _common.decide_or_deny
-    _visible_records = _common.visible_records
-    _linked_records = _common.linked_records
-    _current_run = _common.current_run
-except ImportError:  # the record queries as one module
-    from onestory.record import queries as _queries
-
-    _person = _queries._person
-    _decide_or_deny = _queries._decide_or_deny
-    _visible_records = _queries._visible_records
-    _linked_records = _queries._linked_records
-    _current_run = _queries._current_run
 
 # Timeline kinds that carry a problem in their code, and those whose status is a clinical
 # status (the others are attendances and admissions: their status is the visit's).
@@ -45,10 +37,6 @@ PROBLEM_KINDS = frozenset({"condition", "diagnosis", "ae_attendance", "admission
 CLINICAL_STATUS_KINDS = frozenset({"condition", "diagnosis"})
 SUMMARY_KINDS = PROBLEM_KINDS | {"medication", "allergy", "alert"}
 CLINICAL = "clinical"
-WITHHELD_REASON = (
-    "Some information is not shown to you because your role does not include clinical "
-    "information (problems, medicines, allergies and alerts)."
-)
 
 
 @dataclass(frozen=True)
@@ -102,8 +90,7 @@ class Alert:
 @dataclass(frozen=True)
 class ClinicalSummary:
     person_id: uuid.UUID
-    withheld: bool  # the actor's role does not see clinical entries
-    withheld_reason: str
+    withheld: bool  # the actor may not see clinical entries (their role, or the person's choice)
     current_problems: tuple[Problem, ...]
     past_problems: tuple[Problem, ...]
     medicines: tuple[Medicine, ...]  # current
@@ -111,14 +98,26 @@ class ClinicalSummary:
     allergies: tuple[Allergy, ...]
     alerts: tuple[Alert, ...]
     gp_names: tuple[str, ...]  # the GP practices the summary draws on
+    # The categories not shown to the reader, and why, in the record's own wording.
+    withheld_notes: tuple[WithheldNote, ...] = ()
+
+    @property
+    def withheld_problems(self) -> tuple[WithheldNote, ...]:
+        """What the conditions card cannot show (clinical, mental and sexual health)."""
+        return tuple(w for w in self.withheld_notes if w.category in DIAGNOSIS_CATEGORIES)
+
+    @property
+    def withheld_clinical(self) -> tuple[WithheldNote, ...]:
+        """What the medicines, allergies and alerts cards cannot show."""
+        return tuple(w for w in self.withheld_notes if w.category == CLINICAL)
 
 
 def get_clinical_summary(person_external_id, *, by: Actor, visit: str = "") -> ClinicalSummary:
     """The clinical summary, as far as the access decision allows. Refusals are audited as
     "record.denied" and raise PermissionDenied, as for the rest of the record."""
-    person = _person(person_external_id)
-    decision = _decide_or_deny(by, person, "record.summary")
-    records = _visible_records(_linked_records(_current_run(), person), decision)
+    person = person_by_id(person_external_id)
+    decision = decide_or_deny(by, person, "record.summary")
+    records = visible_records(linked_records(current_run(), person), decision)
     systems = {r.system_id: SystemRef.of(r.system) for r in records}
     events = list(
         SourceEvent.objects.filter(
@@ -140,7 +139,14 @@ def get_clinical_summary(person_external_id, *, by: Actor, visit: str = "") -> C
         )
         .order_by("start", "id")
     )
-    summary = build_summary(person.external_id, events, systems, decision, timezone.localdate())
+    summary = build_summary(
+        person.external_id,
+        events,
+        systems,
+        decision,
+        timezone.localdate(),
+        withheld=withheld_notes(by, decision),
+    )
     audit_read(
         by=by,
         action="record.summary",
@@ -163,13 +169,13 @@ def build_summary(
     systems: dict[int, SystemRef],
     decision: AccessDecision,
     today: date,
+    withheld: tuple[WithheldNote, ...] = (),
 ) -> ClinicalSummary:
     problems = _problems(events, systems, today)
     medicines = _medicines(events, systems, today)
     return ClinicalSummary(
         person_id=person_id,
         withheld=CLINICAL not in decision.categories,
-        withheld_reason=WITHHELD_REASON if CLINICAL not in decision.categories else "",
         current_problems=tuple(p for p in problems if p.current),
         past_problems=tuple(
             sorted(
@@ -182,6 +188,7 @@ def build_summary(
         allergies=_allergies(events, systems),
         alerts=_alerts(events, systems, today),
         gp_names=tuple(sorted({s.org_name for s in systems.values() if s.kind == GP_KIND})),
+        withheld_notes=withheld,
     )
 
 

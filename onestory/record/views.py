@@ -14,7 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onestory.access import actions as access_actions
 from onestory.access import queries as access_queries
+from onestory.access.domain.decision import NOT_SHARED
 from onestory.access.domain.roles import Permission
+from onestory.access.models import CareTeamJoinRequest
 from onestory.access.policy import actor_for_user, has_permission
 from onestory.forms import date_parts, has_date, read_date, read_date_range
 from onestory.record import clinical_summary, queries
@@ -22,6 +24,7 @@ from onestory.record.domain.search import SearchQueryError, parse_date_of_birth,
 from onestory.record.visits import visit_for
 
 SEARCH_FIELDS = ("name", "dob", "nhs_number", "postcode")
+SEARCH_PAGE_SIZE = 50
 
 
 @login_required
@@ -46,12 +49,20 @@ def search(request):
             return render(request, "record/search.html", context)
         values["dob"] = born.isoformat() if born else ""
     if any(values.values()):
+        page = max(1, _int(request.GET.get("page"), 1))
         try:
             query = parse_search(**values)
+            results = queries.search_people(query, by=by, offset=(page - 1) * SEARCH_PAGE_SIZE)
         except SearchQueryError as exc:
             context["errors"] = exc.errors
         else:
-            context["results"] = queries.search_people(query, by=by)
+            context["results"] = results
+
+            def page_url(n: int) -> str:
+                return "?" + urlencode([*((k, v) for k, v in values.items() if v), ("page", n)])
+
+            context["previous_url"] = page_url(results.page - 1) if results.page > 1 else ""
+            context["next_url"] = page_url(results.page + 1) if results.truncated else ""
     return render(request, "record/search.html", context)
 
 
@@ -172,11 +183,21 @@ def _no_access(request, by, person_id, *, errors=None, values=None, status=403):
     """The page shown instead of a record the actor may not see: no name, no identifiers,
     nothing that depends on who the person is beyond the id already in the address."""
     hours = settings.ONESTORY_BREAK_GLASS_HOURS
+    # The decision's reason says whether joining or breaking glass could work: not when the
+    # person refused the organisation, nor for a role that needs the person's allow first.
+    decision = queries.access_decision(person_id, by=by)
+    refused = decision.refused_by_person
+    not_shared = decision.reason == NOT_SHARED
+    actionable = not refused and not not_shared
+    staff = getattr(request.user, "staff", None)
     context = {
         "person_id": person_id,
-        "can_join": has_permission(by, Permission.JOIN_CARE_TEAM),
-        "can_join_whole_team": has_permission(by, Permission.JOIN_CARE_TEAM),
-        "can_break_glass": has_permission(by, Permission.BREAK_GLASS),
+        "refused_by_person": refused,
+        "not_shared": not_shared,
+        "my_organisation_name": staff.organisation.name if staff else "",
+        "can_join": actionable and has_permission(by, Permission.JOIN_CARE_TEAM),
+        "can_join_whole_team": actionable and has_permission(by, Permission.JOIN_CARE_TEAM),
+        "can_break_glass": actionable and has_permission(by, Permission.BREAK_GLASS),
         "break_glass_hours": hours,
         "break_glass_until": timezone.localtime() + timedelta(hours=hours),
         "errors": errors or {},
@@ -202,7 +223,7 @@ def join_care_team(request, person_id):
     if staff is None:
         raise PermissionDenied("Only members of staff join care teams.")
     try:
-        access_actions.join_care_team(
+        joined = access_actions.join_care_team(
             person=who, staff=staff, reason=reason, whole_team=whole_team, by=by
         )
     except ValueError as exc:
@@ -211,6 +232,8 @@ def join_care_team(request, person_id):
         )
     except PermissionDenied as exc:
         return _no_access(request, by, person_id, errors={"join_reason": str(exc)}, values=values)
+    if isinstance(joined, CareTeamJoinRequest):  # no checkable basis: waits for review
+        return redirect("join-request-status", joined.pk)
     return redirect(reverse("person", args=[person_id]) + "?joined=1")
 
 

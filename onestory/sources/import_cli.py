@@ -43,6 +43,7 @@ class _RichProgress:
 
 def run(args) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -75,7 +76,12 @@ def run(args) -> int:
     if args.json:
         payload = {
             "files": [
-                {**f.counts(), **({"error": f.error} if f.error else {})} for f in result.files
+                {
+                    **f.counts(),
+                    **({"error": f.error} if f.error else {}),
+                    **({"warnings": f.warnings} if f.warnings else {}),
+                }
+                for f in result.files
             ],
             "totals": totals,
             "skipped": result.skipped,
@@ -105,7 +111,10 @@ def run(args) -> int:
         rate = totals["read"] / seconds if seconds else 0
         console.print(f"{totals['read']:,} rows in {seconds:.1f}s ({rate:,.0f} rows/s).")
         for f in result.errors:
-            console.print(f"[red]Could not read[/red] {f.error}")
+            console.print(f"[red]Could not read[/red] {escape(f.error)}")
+        for f in result.files:
+            for warning in f.warnings:
+                console.print(f"[yellow]Warning:[/yellow] {escape(warning)}")
         if result.skipped:
             console.print(f"Not extracts, passed over: {', '.join(result.skipped)}")
         if totals["quarantined"]:

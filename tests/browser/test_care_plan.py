@@ -124,3 +124,33 @@ def test_social_worker_drafts_person_confirms_two_rewrites_one_gp_sees_marks(
     assert "3 in Margaret Oldroyd's own words" in page.get_by_test_id("share").inner_text()
     # The GP cannot confirm for her: no such button for staff.
     assert page.get_by_role("button", name="Yes, these are my words").count() == 0
+
+
+def test_social_worker_changes_the_words_of_a_confirmed_statement_and_it_is_a_draft_again(
+    people, live_server, page
+):
+    """The edit form on the plan page (it once always failed with a server error)."""
+    from django.contrib.auth import get_user_model
+
+    from onestory.access.policy import actor_for_user
+    from onestory.planning import actions as planning
+    from onestory.planning.models import PlanStatement
+
+    users = get_user_model().objects
+    sam = actor_for_user(users.get(username="sam.patel"))
+    plan = planning.create_plan(people, by=sam)
+    words = planning.propose_statement(plan, "about_me", DRAFTS["about_me"], by=sam)
+    planning.confirm_statement(words, by=actor_for_user(users.get(username="margaret")))
+    base = live_server.url
+    staff_sign_in(page, base, "sam.patel")
+    page.goto(f"{base}/people/{people.external_id}/plan/")
+    row = statement(page, DRAFTS["about_me"])
+    row.get_by_text("Change the words").click()
+    row.locator("textarea").fill("I was a seamstress at Burton's for forty years.")
+    row.get_by_role("button", name="Save as a draft").click()
+    page.wait_for_url(f"{base}/people/{people.external_id}/plan/")
+    changed = statement(page, "I was a seamstress at Burton's for forty years.")
+    assert changed.get_by_test_id("mark").inner_text() == (
+        "Draft by Sam Patel (Social worker) — not yet confirmed"
+    )
+    assert PlanStatement.objects.get(pk=words.pk).status == "draft"

@@ -50,7 +50,7 @@ def test_officer_links_an_uncertain_pair_then_unmerges_it(uncertain_pair, live_s
     page.fill("#id_username", "dq.officer")
     page.fill("#id_password", f.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/identity/review/")  # the officer's landing page
 
     page.get_by_role("link", name="Linkage review").click()
     page.wait_for_url(f"{base}/identity/review/")

@@ -1,7 +1,7 @@
 """An MDT in a real browser against a live server: the MDT lead (a GP) opens the worklist,
 takes a person onto the caseload with a social worker as care coordinator, runs a meeting
-and assigns an action to the social worker; the social worker signs in, sees the action in
-their list and completes it."""
+and assigns an action to the social worker; the social worker (whose council knows the
+person) signs in, sees the action in their list and completes it."""
 
 from datetime import date, timedelta
 
@@ -24,6 +24,10 @@ def borough():
     council = f.organisation("E08000999", "Ashbridge Council", "adult_social_care")
     f.user("dr.lead", role="gp", org=practice)
     f.user("sw.amira", role="social_worker", org=council)
+    # The council knows these people (a legitimate relationship for its staff): without it
+    # the social worker's action would be withheld from her.
+    for p in people:
+        f.care_team(p, org=council, reason="Adult social care")
     return people
 
 
@@ -52,7 +56,9 @@ def test_mdt_lead_takes_on_runs_meeting_assigns_and_social_worker_completes(
     sign_in(page, base, "dr.lead")
 
     # The worklist: highest risk first, each with the reasons.
-    page.get_by_role("link", name="MDT").click()
+    page.get_by_role("link", name="MDT", exact=True).first.click()
+    page.wait_for_selector("#mdt-home")
+    page.locator("#mdt-home").get_by_role("link", name="Worklist").click()
     page.wait_for_selector("#worklist")
     first = page.locator("[data-testid=worklist-row]").first
     assert "Deficits" in first.inner_text()

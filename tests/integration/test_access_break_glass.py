@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from onestory.access.actions import break_glass, review_break_glass
+from onestory.access.models import BreakGlassGrant
 from onestory.access.policy import actor_for_user, decide
 from onestory.access.queries import break_glass_queue
 from onestory.audit.models import AuditEvent
@@ -160,3 +161,64 @@ def test_audit_verify_cli_names_the_edited_row(world, capsys):
     assert _cli("audit", "verify") == 1
     out = capsys.readouterr().out
     assert f"#{target.pk}" in out and "BROKEN" in out
+
+
+def test_break_glass_at_an_organisation_without_a_privacy_lead_reaches_another_lead(world):
+    community = f.organisation("RY6", "Community Nursing", "community_provider")
+    nurse = f.user("nurse.cn", role="nurse", org=community)
+    grant = break_glass(
+        person=world["person"],
+        staff=nurse.staff,
+        reason="Found on the floor at a visit",
+        by=actor_for_user(nurse),
+    )
+    # Nobody at Community Nursing reviews: every privacy lead in the partnership sees it.
+    for lead in (world["lead"], world["other_lead"]):
+        (entry,) = break_glass_queue(by=lead)
+        assert entry.grant_id == grant.pk and entry.routed == "partnership"
+        assert entry.person_name == "Margaret Oldroyd"
+    reviewed = review_break_glass(grant=grant, outcome="appropriate", note="", by=world["lead"])
+    assert reviewed.reviewed_by == "privacy.ae"
+
+
+def test_escalate_lists_overdue_reviews_and_is_audited(world, capsys):
+    fresh = f.break_glass_grant(world["person"], world["doctor"])
+    old = f.break_glass_grant(world["person"], world["doctor"])
+    BreakGlassGrant.objects.filter(pk=old.pk).update(
+        started_at=timezone.now() - timedelta(hours=73),
+        expires_at=timezone.now() - timedelta(hours=69),
+    )
+    with pytest.raises(SystemExit) as exit_:
+        main(["access", "escalate"])
+    out = capsys.readouterr().out
+    assert exit_.value.code == 1
+    assert f"break-glass grant #{old.pk}" in out and f"#{fresh.pk} " not in out
+    assert "RXA" in out and "Margaret" not in out
+    event = AuditEvent.objects.get(action="access.reviews_escalated")
+    assert event.detail["break_glass"] == [old.pk] and event.detail["overdue"] == 1
+    # Overdue: the other hospital's lead now sees it too, flagged and first.
+    (entry,) = break_glass_queue(by=world["other_lead"])
+    assert entry.grant_id == old.pk and entry.overdue
+    review_break_glass(grant=old, outcome="appropriate", note="", by=world["other_lead"])
+    with pytest.raises(SystemExit) as exit_:
+        main(["access", "escalate"])
+    assert exit_.value.code == 0 and "No access reviews are overdue" in capsys.readouterr().out
+
+
+def test_break_glass_reason_from_the_command_line_is_masked_in_the_audit(world):
+    grant = break_glass(
+        person=world["person"],
+        staff=world["doctor"].staff,
+        reason="Stephen Clarke NHS 9998910714 DOB 17/09/1951 collapsed",
+        by=world["by"].via("cli"),
+    )
+    event = AuditEvent.objects.get(action="access.break_glass")
+    assert event.purpose == "Stephen Clarke NHS [NHS number removed] DOB [date removed] collapsed"
+    assert "9998910714" not in grant.reason
+    with pytest.raises(ValueError, match="Remove the NHS number"):
+        break_glass(
+            person=world["person"],
+            staff=world["doctor"].staff,
+            reason="NHS 9998910714, unconscious",
+            by=world["by"],
+        )

@@ -135,3 +135,24 @@ def test_session_expires_when_idle(client, monkeypatch):
     session = client.session
     expiry = session.get_expiry_date()
     assert timedelta(minutes=29) < expiry - timezone.now() <= timedelta(minutes=30)
+
+
+def test_sign_in_page_says_a_locked_account_is_locked_and_for_how_long(client, monkeypatch):
+    from django.urls import reverse
+
+    f.user("dr.lock")
+    start = timezone.now()
+    _clock(monkeypatch, start)
+    url = reverse("login")
+    wrong = client.post(url, {"username": "dr.lock", "password": "wrong-password-here"})
+    assert "Your username or password is not right" in wrong.content.decode()
+    _fail(client, times=LOCKOUT_FAILURES - 1)
+    _clock(monkeypatch, start + timedelta(minutes=5))
+    # The right password, while locked: say so, and when to try again (15 - 5 minutes).
+    locked = client.post(url, {"username": "dr.lock", "password": f.PASSWORD}).content.decode()
+    assert "too many attempts to sign in with this username" in locked
+    assert "Try again in 10 minutes." in locked
+    assert "Your username or password is not right" not in locked
+    _clock(monkeypatch, start + timedelta(minutes=15, seconds=1))
+    response = client.post(url, {"username": "dr.lock", "password": f.PASSWORD})
+    assert response.status_code == 302

@@ -12,7 +12,7 @@ from onestory.access.models import CareTeamMembership, SecondaryUseOptOut
 from onestory.access.policy import actor_for_user
 from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
-from onestory.casework import actions, followup, queries, report
+from onestory.casework import actions, agenda, followup, queries, report
 from onestory.casework.models import CaseFindingRun, MdtAction, PersonRisk
 from tests import factories as f
 
@@ -102,7 +102,8 @@ def test_worklist_page_lists_people_by_risk_with_reasons(scored, client, lead):
     assert response.status_code == 200
     rows = response.context["worklist"].rows
     risks = [r.score.risk for r in rows]
-    assert risks == sorted(risks, reverse=True) and len(rows) == 59
+    assert risks == sorted(risks, reverse=True) and len(rows) == 50  # the first page
+    assert response.context["worklist"].total == 59 and response.context["worklist"].pages == 2
     assert "Case59" not in response.content.decode()  # opted out
     assert b"Emergency admissions:" in response.content
     event = AuditEvent.objects.filter(action="casework.worklist_viewed").get()
@@ -166,12 +167,13 @@ def test_meeting_agenda_from_caseload_then_worklist(scored, client, lead, social
     assert first.record is not None  # the lead joined the care team on taking on
     # The lead's practice holds every GP record here: a legitimate relationship already.
     assert page.context["entries"][1].record is not None
-    # A council lead has none with people only on the worklist: reasons, no record.
+    # A council lead has none with people only on the worklist: withheld, no name, no risk.
     council_lead = f.user("cc.lead", role="care_coordinator", org=social_worker.staff.organisation)
     client.force_login(council_lead)
     page = client.get(reverse("mdt-meeting", args=[meeting.pk]))
-    assert page.context["entries"][1].record is None
-    assert page.context["entries"][1].score is not None
+    second = page.context["entries"][1]
+    assert second.withheld and second.record is None and second.score is None
+    assert "Withheld" in page.content.decode()
 
 
 def _date_boxes(name, value):
@@ -211,6 +213,7 @@ def test_action_reaches_the_assignee_and_completion_is_audited(scored, client, l
     )
     action = MdtAction.objects.get()
     assert action.assignee == social_worker.staff and action.meeting == meeting
+    f.care_team(item.person, social_worker, reason="Care Act assessment")
     client.force_login(social_worker)
     mine = client.get(reverse("mdt-my-actions"))
     assert b"Care Act assessment" in mine.content
@@ -257,7 +260,7 @@ def test_overdue_action_escalates_to_the_coordinator(scored, lead, social_worker
     assert actions.escalate_overdue(by=SYSTEM) == 0  # once only
     late.refresh_from_db()
     assert late.escalated_at is not None
-    lists = queries.my_actions(by=actor_for_user(coordinator))
+    lists = agenda.my_actions(by=actor_for_user(coordinator))
     assert [r.action for r in lists.escalated] == [late]
     event = AuditEvent.objects.get(action="casework.action_escalated")
     assert event.detail["coordinator"] == "coord.one" and event.detail["days_overdue"] == 3

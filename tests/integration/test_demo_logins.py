@@ -145,3 +145,14 @@ def test_create_demo_logins_refuses_in_production(settings):
     with pytest.raises(SystemExit, match="ONESTORY_ENV=demo"):
         create_demo_logins(by=ACTOR)
     assert not get_user_model().objects.exists()
+
+
+def test_demo_staff_have_realistic_names_and_job_titles():
+    create_demo_logins(by=ACTOR)
+    gp = StaffMember.objects.select_related("user", "organisation").get(user__username="gp.demo")
+    assert (gp.user.first_name, gp.user.last_name, gp.job_title) == ("Owen", "Gupta", "GP partner")
+    assert gp.described == f"Owen Gupta, GP partner at {gp.organisation.name}"
+    unnamed = StaffMember.objects.filter(user__first_name="").values_list(
+        "user__username", flat=True
+    )
+    assert list(unnamed) == []

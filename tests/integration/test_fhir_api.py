@@ -139,12 +139,18 @@ def test_fhir_patient_search_by_nhs_number_and_everything(client, world):
 def test_fhir_search_pages_with_next_links(client, world):
     pid = str(world["person"].external_id)
     first = _get(client, "/fhir/Observation", world["token"], patient=pid, _count=2).json()
-    assert first["total"] == 5 and len(first["entry"]) == 2
-    seen = [e["resource"]["id"] for e in first["entry"]]
+    # Besides the matches, each page carries an OperationOutcome saying what the GP's role
+    # does not see (finance), whether or not the record holds any.
+    matches = [e for e in first["entry"] if e["search"]["mode"] == "match"]
+    assert first["total"] == 5 and len(matches) == 2
+    (outcome,) = [e["resource"] for e in first["entry"] if e["search"]["mode"] == "outcome"]
+    assert outcome["issue"][0]["code"] == "suppressed"
+    assert "finance" in outcome["issue"][0]["diagnostics"]
+    seen = [e["resource"]["id"] for e in matches]
     page = first
     while nxt := next((x["url"] for x in page["link"] if x["relation"] == "next"), None):
         page = client.get(nxt, HTTP_AUTHORIZATION=f"Bearer {world['token']}").json()
-        seen += [e["resource"]["id"] for e in page["entry"]]
+        seen += [e["resource"]["id"] for e in page["entry"] if e["search"]["mode"] == "match"]
     assert len(seen) == len(set(seen)) == 5
     dated = _get(
         client, "/fhir/Observation", world["token"], patient=pid, date="ge2024-03-01"

@@ -12,8 +12,8 @@ from onestory.people.domain.linkage import DeterministicLinker
 from onestory.people.engines.splink_linker import SplinkLinker
 from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.sources.actions import import_path
-from onestory.sources.domain.synth import REFERENCE_DATE, generate
 from onestory.sources.models import SourceRecord
+from onestory.synthetic import REFERENCE_DATE, generate
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
 from onestory.sources.actions import import_path
-from onestory.sources.domain.synth import REFERENCE_DATE, generate
 from onestory.sources.models import (
     ImportFile,
     QuarantinedRow,
@@ -20,6 +19,7 @@ from onestory.sources.models import (
     SourceRelationship,
     SourceSystem,
 )
+from onestory.synthetic import REFERENCE_DATE, generate
 
 pytestmark = pytest.mark.django_db
 

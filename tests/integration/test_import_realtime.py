@@ -9,8 +9,8 @@ from onestory.people.actions import run_linkage
 from onestory.people.models import LinkageRun, PersonLink
 from onestory.sources.actions import import_path
 from onestory.sources.domain import extract_columns
-from onestory.sources.domain.synth import generate
 from onestory.sources.models import SourceRecord
+from onestory.synthetic import generate
 
 pytestmark = pytest.mark.django_db
 BY = Actor.system("test")

@@ -26,8 +26,8 @@ from onestory.people.engines.spark_linker import (
 from onestory.people.engines.splink_linker import SplinkLinker, score_new_record
 from onestory.people.models import LinkDecision, PersonLink
 from onestory.sources.actions import import_path
-from onestory.sources.domain.synth import REFERENCE_DATE, generate
 from onestory.sources.models import SourceRecord
+from onestory.synthetic import REFERENCE_DATE, generate
 from tests.integration.test_linkage_febrl import write_febrl
 
 BY = Actor.system("test")

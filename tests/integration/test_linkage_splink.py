@@ -11,8 +11,8 @@ from onestory.people.domain.comparisons import pairwise_score
 from onestory.people.engines.splink_linker import SplinkLinker
 from onestory.people.models import PersonLink
 from onestory.sources.actions import import_path
-from onestory.sources.domain.synth import REFERENCE_DATE, generate
 from onestory.sources.models import SourceRecord
+from onestory.synthetic import REFERENCE_DATE, generate
 
 pytestmark = pytest.mark.django_db
 BY = Actor.system("test")

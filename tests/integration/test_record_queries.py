@@ -27,7 +27,9 @@ def margaret():
 
 @pytest.fixture
 def others():
-    """Two other people, to make sure searches exclude them."""
+    """Two other people, to make sure searches exclude them. The GP's practice is in their
+    care teams: without a relationship an imprecise search would not list them at all
+    (ADR 0011, tested in test_authorisation_matrix_record)."""
     sys = f.source_system("gp", "B86002", "Other Surgery")
     bob = f.linked_person(
         f.source_record(
@@ -49,6 +51,8 @@ def others():
             nhs_number=f.nhs_number(),
         )
     )
+    f.care_team(bob, org="B86001")
+    f.care_team(ann, org="B86001")
     return bob, ann
 
 
@@ -123,7 +127,12 @@ def test_search_is_audited_without_the_search_terms(margaret):
     number = margaret.links.first().record.nhs_number
     search(name="Oldroyd", nhs_number=number, postcode="LS2 5ZN", dob="31/03/1950")
     event = AuditEvent.objects.get(action="record.search")
-    assert event.detail == {"criteria": ["name", "dob", "nhs_number", "postcode"], "results": 1}
+    assert event.detail == {
+        "criteria": ["name", "dob", "nhs_number", "postcode"],
+        "results": 1,
+        "identity_only": 0,
+        "not_shared": 0,
+    }
     assert event.actor_id == GP.id
     flat = str(event.detail) + event.purpose + event.person_id
     for term in ("oldroyd", number, "LS2", "1950"):
@@ -140,9 +149,28 @@ def test_search_without_permission_is_refused():
 def test_search_limit_reports_total_beyond_the_limit():
     sys = f.source_system("gp")
     for i in range(7):
-        f.linked_person(f.source_record(sys, family_name="Many", given_name=f"P{i}"))
+        p = f.linked_person(f.source_record(sys, family_name="Many", given_name=f"P{i}"))
+        f.care_team(p, org="B86001")
     results = queries.search_people(parse_search(name="many"), by=GP, limit=5)
     assert results.total == 7 and len(results.people) == 5 and results.truncated
+    rest = queries.search_people(parse_search(name="many"), by=GP, limit=5, offset=5)
+    assert (rest.total, len(rest.people), rest.page, rest.pages) == (7, 2, 2, 2)
+    assert not rest.truncated
+    assert not {p.person_id for p in rest.people} & {p.person_id for p in results.people}
+
+
+def test_search_tolerates_a_misspelt_name_and_ranks_exact_matches_first():
+    sys = f.source_system("gp")
+    joyce = f.linked_person(f.source_record(sys, given_name="Joyce", family_name="Cook"))
+    joy = f.linked_person(f.source_record(sys, given_name="Joyse", family_name="Cooke"))
+    far = f.linked_person(f.source_record(sys, given_name="Jack", family_name="Cole"))
+    for p in (joyce, joy, far):
+        f.care_team(p, org="B86001")
+    results = search(name="Joyse Cook").people
+    assert [p.person_id for p in results] == [joy.external_id, joyce.external_id]
+    assert results[0].match == 1.0 and 0.85 <= results[1].match < 1.0
+    assert ids(search(name="Cok")) == {joyce.external_id, joy.external_id}
+    assert ids(search(name="Jyce Cook")) == {joyce.external_id}
 
 
 # ----------------------------------------------------------------------------- record
@@ -461,3 +489,22 @@ def test_person_record_named_relative_matched_to_linked_household_member(margare
     assert kin["next_of_kin"].description == "Husband"
     assert kin["next_of_kin"].how == "Recorded by Beech Tree Surgery"
     assert kin["emergency_contact"].person_id is None
+
+
+def test_search_runs_a_fixed_number_of_queries_whatever_the_number_of_people():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sys = f.source_system("gp")
+
+    def queries_for(n: int) -> int:
+        for i in range(n):
+            p = f.linked_person(f.source_record(sys, family_name="Fixed", given_name=f"Q{i}"))
+            f.care_team(p, org="B86001")
+        with CaptureQueriesContext(connection) as ctx:
+            found = search(name="fixed")
+        assert found.total >= n
+        return len(ctx.captured_queries)
+
+    search(name="warm")  # the audit chain's first event costs a few queries once
+    assert queries_for(3) == queries_for(30)

@@ -140,3 +140,26 @@ def test_child_protection_plan_rows_are_safeguarding(tmp_path):
         ("child_in_need", "children"),
         ("child_protection_plan", "safeguarding"),
     ]
+
+
+def test_review_routing_goes_to_the_partnership_when_the_organisation_has_no_lead():
+    from onestory.access.domain.review import may_review, routed_to
+
+    leads = {"GP1"}
+    assert routed_to("GP1", leads) == "organisation"
+    assert routed_to("NURSES", leads) == "partnership"
+    assert may_review("GP1", "NURSES", leads)  # nobody at NURSES: any privacy lead
+    assert may_review("GP1", "GP1", leads)
+    assert not may_review("HOSP", "GP1", leads | {"HOSP"})  # GP1 has its own lead
+    assert may_review("HOSP", "GP1", leads | {"HOSP"}, overdue=True)  # escalated
+
+
+def test_review_is_overdue_after_72_hours_unreviewed():
+    from datetime import UTC, datetime, timedelta
+
+    from onestory.access.domain.review import is_overdue
+
+    now = datetime(2026, 11, 28, 12, tzinfo=UTC)
+    assert not is_overdue(now - timedelta(hours=71), False, now)
+    assert is_overdue(now - timedelta(hours=72), False, now)
+    assert not is_overdue(now - timedelta(hours=100), True, now)

@@ -53,3 +53,23 @@ def test_event_hash_ignores_key_order_in_detail():
     b = {**a, "detail": {"y": 2, "x": 1}}
     a = {**a, "detail": {"x": 1, "y": 2}}
     assert event_hash(GENESIS, a) == event_hash(GENESIS, b)
+
+
+def test_verify_chain_reports_entries_missing_against_the_head():
+    from onestory.audit.domain.chain import Anchor
+
+    full = chain(5)
+    head = Anchor(count=5, last_hash=full[-1][2])
+    assert verify_chain(full, head=head).ok
+    short = verify_chain(full[:4], head=head)
+    assert not short.ok and short.first_broken_id is None
+    assert short.problems == ("1 entry missing at the end: the chain head counts 5 but 4 remain",)
+
+
+def test_verify_chain_reports_a_changed_anchored_prefix():
+    from onestory.audit.domain.chain import Anchor
+
+    full = chain(5)
+    assert verify_chain(full, anchors=[Anchor(3, full[2][2])]).ok
+    assert not verify_chain(full, anchors=[Anchor(3, "f" * 64)]).ok
+    assert not verify_chain(full[:2], anchors=[Anchor(3, full[2][2])]).ok

@@ -14,7 +14,7 @@ from fhir.resources.R4B.bundle import Bundle
 from openpyxl import load_workbook
 
 from onestory.people.domain.nhs_number import is_valid
-from onestory.sources.domain.synth import code_table, generate
+from onestory.synthetic import code_table, generate
 
 UK_DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -438,7 +438,7 @@ def test_carer_rows_name_the_person_cared_for(borough):
 
 
 def test_cli_run_prints_a_summary_and_returns_zero(tmp_path, capsys):
-    from onestory.sources.synth_cli import run
+    from onestory.synthetic.cli import run
 
     args = Namespace(people=60, seed=3, out=tmp_path / "cli", error_rate=0.0)
     assert run(args) == 0
@@ -467,3 +467,20 @@ def test_deaths_in_hospital_match_the_gp_record(large_borough):
             if pid in registered:  # a few people are registered with no practice here
                 assert died.get(pid) == parse_date(row["discharge_date"], "uk").isoformat()
     assert in_hospital > 10
+
+
+def test_cli_synth_command_writes_a_borough_through_main(tmp_path, capsys):
+    from onestory.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["synth", "--people", "30", "--seed", "5", "--out", str(tmp_path / "b")])
+    assert done.value.code == 0
+    assert (tmp_path / "b" / "truth.csv").exists()
+    assert "30 people" in capsys.readouterr().out
+
+
+def test_generator_lives_in_its_own_package_not_in_sources():
+    import importlib.util
+
+    assert importlib.util.find_spec("onestory.synthetic.generator") is not None
+    assert importlib.util.find_spec("onestory.sources.domain.synth") is None

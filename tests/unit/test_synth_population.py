@@ -6,10 +6,10 @@ from collections import Counter
 import pytest
 
 from onestory.people.domain.nhs_number import is_synthetic
-from onestory.sources.domain.synth import reference as ref
-from onestory.sources.domain.synth.noise import make_view, nickname, typo
-from onestory.sources.domain.synth.output import Breaker, ErrorLog, FileSpec, wrong_nhs_number
-from onestory.sources.domain.synth.population import build_borough
+from onestory.synthetic import reference as ref
+from onestory.synthetic.noise import make_view, nickname, typo
+from onestory.synthetic.output import Breaker, ErrorLog, FileSpec, wrong_nhs_number
+from onestory.synthetic.population import build_borough
 
 
 @pytest.fixture(scope="module")

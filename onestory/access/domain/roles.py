@@ -51,6 +51,9 @@ class Permission(StrEnum):
     CONFIRM_PLAN = "confirm_plan"
     # Build a person's budget, record its spend, decide direct-payment returns (issue 7).
     MANAGE_BUDGETS = "manage_budgets"
+    # The "Who pays?" calculator: three funding policies compared for figures typed in and
+    # never stored. Public policy, no personal data: direct-care staff and commissioners.
+    USE_WHO_PAYS = "use_who_pays"
 
 
 class Role:
@@ -72,8 +75,10 @@ class Role:
 _DIRECT_CARE = frozenset(
     {Permission.SEARCH_PEOPLE, Permission.VIEW_RECORD, Permission.JOIN_CARE_TEAM}
 )
+# Roles that give or plan care use the who-pays calculator.
+_CARE_ROLE = frozenset({Permission.USE_WHO_PAYS})
 _PLANNING = frozenset({Permission.VIEW_PLAN, Permission.PROPOSE_PLAN})
-_EMERGENCY_CARE = _DIRECT_CARE | {Permission.BREAK_GLASS} | _PLANNING
+_EMERGENCY_CARE = _DIRECT_CARE | {Permission.BREAK_GLASS} | _PLANNING | _CARE_ROLE
 
 # Health roles see the clinical side in full, sensitive categories included, and the care
 # context around it (social care, housing, voluntary support, children's services);
@@ -137,7 +142,7 @@ class HousingOfficer(Role):
     """Sees who the person is and their housing, never a diagnosis."""
 
     code, label = "housing_officer", "Housing officer"
-    permissions = _DIRECT_CARE | _PLANNING
+    permissions = _DIRECT_CARE | _PLANNING | _CARE_ROLE
     categories = frozenset({DEMOGRAPHICS, HOUSING_CATEGORY})
 
 
@@ -145,7 +150,7 @@ class VoluntaryWorker(Role):
     """Sees only what the person chose to share with their organisation."""
 
     code, label = "voluntary_worker", "Voluntary sector worker"
-    permissions = _DIRECT_CARE | _PLANNING
+    permissions = _DIRECT_CARE | _PLANNING | _CARE_ROLE
     categories = frozenset({DEMOGRAPHICS, VOLUNTARY_CATEGORY})
     needs_explicit_allow = True
 
@@ -154,7 +159,7 @@ class Commissioner(Role):
     """Plans and buys services from aggregate figures; no person-level access."""
 
     code, label = "commissioner", "Commissioner"
-    permissions = frozenset({Permission.VIEW_AGGREGATES})
+    permissions = frozenset({Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS})
 
 
 class Analyst(Role):
@@ -162,7 +167,7 @@ class Analyst(Role):
     secondary use); no person-level access."""
 
     code, label = "analyst", "Analyst"
-    permissions = frozenset({Permission.VIEW_AGGREGATES})
+    permissions = frozenset({Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS})
 
 
 class DataQualityOfficer(Role):

@@ -14,6 +14,9 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from onestory.sources.domain.json_input import JsonTooDeep, has_nul, load_json, strip_nul
+from onestory.sources.domain.limits import DEFAULT_LIMITS
+
 # The resource types OneStory maps and serves; any other valid type is kept in the raw
 # store and served by read only.
 SUPPORTED_TYPES = (
@@ -41,12 +44,20 @@ BUNDLE_TYPES = ("transaction", "batch", "collection")
 _ID_NAMESPACE = uuid.UUID("5d0c8a58-3f5e-4bb8-9a0e-2f1b6d6f0a11")
 
 
-class BundleError(ValueError):
-    """The whole bundle cannot be read. `path` names where (FHIR path or "Bundle")."""
+# The deepest nesting of arrays and objects read from outside; a bundle nesting deeper is
+# refused before it is parsed (docs/FHIR.md "Limits").
+MAX_JSON_DEPTH = DEFAULT_LIMITS.max_json_depth
 
-    def __init__(self, message: str, path: str = "Bundle") -> None:
+
+class BundleError(ValueError):
+    """The whole bundle cannot be read. `path` names where (FHIR path or "Bundle"); `code`
+    is the OperationOutcome issue type ("structure" for JSON that cannot be read,
+    "invalid" for JSON that is not a bundle OneStory takes)."""
+
+    def __init__(self, message: str, path: str = "Bundle", code: str = "invalid") -> None:
         super().__init__(message)
         self.path = path
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -82,12 +93,16 @@ class Entry:
         return not self.issues
 
 
-def parse_json(text: bytes | str) -> Any:
-    """JSON text to Python, or BundleError saying why not."""
+def parse_json(text: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """JSON text to Python, or BundleError saying why not. Nesting deeper than `max_depth`
+    is refused before parsing, so no document can exhaust the parser's recursion."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     try:
-        return json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BundleError(f"not valid JSON ({exc})") from exc
+        return load_json(data, max_depth)
+    except JsonTooDeep as exc:
+        raise BundleError(str(exc), code="structure") from exc
+    except (UnicodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise BundleError(f"not valid JSON ({exc})", code="structure") from exc
 
 
 def content_hash(resource: dict[str, Any]) -> str:
@@ -105,6 +120,8 @@ def validation_issues(label: str, resource: dict[str, Any]) -> list[Issue]:
         return [Issue(label, "resourceType", f"'{rtype}' is not a FHIR R4 resource type")]
     try:
         model.model_validate(resource)
+    except (TypeError, AttributeError, RecursionError) as exc:  # values pydantic cannot even walk
+        return [Issue(label, rtype, f"cannot be validated ({type(exc).__name__})")]
     except ValidationError as exc:
         issues = []
         for error in exc.errors():
@@ -154,10 +171,20 @@ def _entry(index: int, raw: Any) -> Entry:
     resource = raw["resource"]
     full_url = str(raw.get("fullUrl", "") or "")
     rtype = str(resource.get("resourceType", ""))
-    rid = _server_id(raw, resource, full_url)
+    request = _request(raw)
+    rid = _server_id(request, resource, full_url)
     entry = Entry(index, full_url, rtype, rid, resource)
+    if not isinstance(raw.get("request", {}) or {}, dict):
+        entry.issues.append(
+            Issue(entry.label, f"Bundle.entry[{index - 1}].request", "request is not an object")
+        )
+    if has_nul(resource):
+        # JSON allows "\u0000"; the database cannot keep it in text.
+        entry.resource = strip_nul(resource)
+        entry.issues.append(Issue(entry.label, rtype or "Resource", "holds a NUL character"))
+        return entry
     entry.issues.extend(validation_issues(entry.label, resource))
-    method = str((raw.get("request") or {}).get("method", "") or "").upper()
+    method = str(request.get("method", "") or "").upper()
     if method and method not in ("POST", "PUT"):
         entry.issues.append(
             Issue(
@@ -169,11 +196,16 @@ def _entry(index: int, raw: Any) -> Entry:
     return entry
 
 
-def _server_id(raw: dict[str, Any], resource: dict[str, Any], full_url: str) -> str:
+def _request(raw: dict[str, Any]) -> dict[str, Any]:
+    request = raw.get("request")
+    return request if isinstance(request, dict) else {}
+
+
+def _server_id(request: dict[str, Any], resource: dict[str, Any], full_url: str) -> str:
     """The id the entry is kept under: a PUT's `Type/id`, else the resource's own id, else
     the uuid of its `urn:uuid` fullUrl, else one derived from its content."""
-    url = str((raw.get("request") or {}).get("url", "") or "")
-    if str((raw.get("request") or {}).get("method", "")).upper() == "PUT" and "/" in url:
+    url = str(request.get("url", "") or "")
+    if str(request.get("method", "")).upper() == "PUT" and "/" in url:
         return url.split("?")[0].rsplit("/", 1)[1][:64]
     if resource.get("id"):
         return str(resource["id"])[:64]

@@ -61,6 +61,8 @@ def searchset(
 
 
 def _entry(base: str, resource: dict[str, Any], mode: str) -> dict[str, Any]:
+    if resource.get("resourceType") == "OperationOutcome":
+        mode = "outcome"  # such as one saying information was withheld
     return {
         "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
         "resource": resource,
@@ -76,7 +78,7 @@ def everything_bundle(base: str, resources: list[dict[str, Any]], kind: str = "s
         "meta": {"lastUpdated": _now()},
         "entry": [
             {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r}
-            | ({"search": {"mode": "match"}} if kind == "searchset" else {})
+            | ({"search": {"mode": _search_mode(r)}} if kind == "searchset" else {})
             for r in resources
         ],
     }
@@ -85,6 +87,10 @@ def everything_bundle(base: str, resources: list[dict[str, Any]], kind: str = "s
     else:
         bundle["timestamp"] = _now()
     return bundle
+
+
+def _search_mode(resource: dict[str, Any]) -> str:
+    return "outcome" if resource.get("resourceType") == "OperationOutcome" else "match"
 
 
 def transaction_response(kind: str, outcomes: list[tuple[str, str]]) -> dict[str, Any]:

@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from onestory.people.domain import nhs_number as nhs
+from onestory.people.domain.comparisons import are_name_variants
 from onestory.people.domain.normalise import is_valid_postcode, name_key, postcode_key
+
+# A name matches when every part starts the same as the record's (as typed so far), is a
+# listed nickname of it, or is this close to it by Jaro–Winkler ("Joyse" for "Joyce").
+NAME_MATCH_THRESHOLD = 0.85
 
 # An outward code on its own ("LS2", "SW1A"): matches every postcode in that district.
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
@@ -71,6 +76,108 @@ class SearchQuery:
     @property
     def is_empty(self) -> bool:
         return not self.criteria
+
+    @property
+    def precise(self) -> bool:
+        """Precise enough to name one person (ADR 0011): an NHS number, or a name with a
+        full date of birth. Only a precise query lists people the searcher has no
+        relationship with, and then only to confirm who they are."""
+        return bool(self.nhs_number) or bool(self.name_tokens and self.date_of_birth)
+
+    def postcode_matches(self, key: str) -> bool:
+        """The postcode criterion against a normalised postcode (True when there is none)."""
+        pc = self.postcode
+        if pc is None:
+            return True
+        if pc.mode == "exact":
+            return key == pc.key
+        if not key.startswith(pc.key):
+            return False
+        return not pc.pattern or re.match(pc.pattern, key) is not None
+
+
+def jaro_winkler(a: str, b: str) -> float:
+    """Jaro–Winkler similarity of two strings, 0 (nothing alike) to 1 (the same)."""
+    if a == b:
+        return 1.0 if a else 0.0
+    if not a or not b:
+        return 0.0
+    window = max(0, max(len(a), len(b)) // 2 - 1)
+    taken = [False] * len(b)
+    a_matched = []
+    for i, ch in enumerate(a):
+        for j in range(max(0, i - window), min(len(b), i + window + 1)):
+            if not taken[j] and b[j] == ch:
+                taken[j] = True
+                a_matched.append(ch)
+                break
+    m = len(a_matched)
+    if m == 0:
+        return 0.0
+    b_matched = [b[j] for j in range(len(b)) if taken[j]]
+    transpositions = sum(x != y for x, y in zip(a_matched, b_matched, strict=True)) / 2
+    jaro = (m / len(a) + m / len(b) + (m - transpositions) / m) / 3
+    prefix = 0
+    for x, y in zip(a[:4], b[:4], strict=False):
+        if x != y:
+            break
+        prefix += 1
+    return jaro + prefix * 0.1 * (1 - jaro)
+
+
+def _given_score(typed: str, given: str) -> float:
+    if not given:
+        return 0.0
+    if given.startswith(typed) or are_name_variants(typed, given):
+        return 1.0
+    return jaro_winkler(typed, given)
+
+
+def _family_score(typed: str, family: str) -> float:
+    if not family:
+        return 0.0
+    if family.startswith(typed):
+        return 1.0
+    return jaro_winkler(typed, family)
+
+
+def name_score(tokens: tuple[str, ...], given: str, family: str) -> float:
+    """How well typed name tokens (name keys) match a record's normalised given and family
+    names: 1 for a match as typed (each part a prefix, either way round, the words split
+    between given and family names at any point) or a listed nickname, otherwise the
+    weaker part's Jaro–Winkler similarity. 1 when no name was typed."""
+    if not tokens:
+        return 1.0
+    if len(tokens) == 1:
+        return max(_given_score(tokens[0], given), _family_score(tokens[0], family))
+    best = 0.0
+    for i in range(1, len(tokens)):
+        head, rest = "".join(tokens[:i]), "".join(tokens[i:])
+        best = max(
+            best,
+            min(_given_score(head, given), _family_score(rest, family)),
+            min(_family_score(head, family), _given_score(rest, given)),
+        )
+    return best
+
+
+def name_block_prefixes(tokens: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(given prefix, family prefix) pairs that every record a name search may match
+    starts with: the first letter of each part, either way round; one word alone blocks on
+    its first two letters in either field (given prefix "" or family prefix "" meaning
+    that field is not constrained). Typos after the first letter are then ranked by
+    `name_score` within that block."""
+    if not tokens:
+        return []
+    if len(tokens) == 1:
+        return [(tokens[0][:2], ""), ("", tokens[0][:2])]
+    pairs: list[tuple[str, str]] = []
+    for i in range(1, len(tokens)):
+        head, rest = "".join(tokens[:i]), "".join(tokens[i:])
+        for pair in ((head[:1], rest[:1]), (rest[:1], head[:1])):
+            if pair not in pairs:
+                pairs.append(pair)
+    return pairs
 
 
 def parse_date_of_birth(value: str) -> date:

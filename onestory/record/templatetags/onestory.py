@@ -147,3 +147,19 @@ def plain_term(code, display="") -> str:
     from onestory.record.domain.clinical import plain_term as words
 
     return words(str(code or ""), str(display or ""))
+
+
+@register.filter
+def withheld_sentence(notes) -> str:
+    """ "Not shown to you: finance (your role does not see it); mental health (the person
+    chose not to share it)." for a card's withheld categories, or "" when none."""
+    role = [n.label.lower() for n in notes if n.reason == "role"]
+    chosen = [n.label.lower() for n in notes if n.reason != "role"]
+    parts = []
+    if chosen:
+        parts.append(f"{', '.join(chosen)} (the person chose not to share this with you)")
+    if role:
+        parts.append(f"{', '.join(role)} (your role does not see this)")
+    if not parts:
+        return ""
+    return "Some information may not be shown to you here: " + "; ".join(parts) + "."

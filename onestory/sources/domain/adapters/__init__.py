@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from onestory.sources.domain.adapters.acute import AdmissionAdapter, AEAttendanceAdapter
-from onestory.sources.domain.adapters.base import Adapter, ExtractError
+from onestory.sources.domain.adapters.base import Adapter, ExtractError, ImportLimits
 from onestory.sources.domain.adapters.childrens import ChildrensServicesAdapter
 from onestory.sources.domain.adapters.fhir_gp import GPBundleAdapter
 from onestory.sources.domain.adapters.housing import HousingAdapter
@@ -22,7 +22,15 @@ from onestory.sources.domain.adapters.trust import (
 )
 from onestory.sources.domain.adapters.voluntary import VoluntarySectorAdapter
 
-__all__ = ["Adapter", "ExtractError", "adapter_for", "import_order", "is_extract", "is_ignored"]
+__all__ = [
+    "Adapter",
+    "ExtractError",
+    "ImportLimits",
+    "adapter_for",
+    "import_order",
+    "is_extract",
+    "is_ignored",
+]
 
 # Exact file names, in the order a directory is imported: referrals before the contacts
 # that must name them.
@@ -43,16 +51,17 @@ _GP = re.compile(r"^gp_[A-Za-z0-9]+\.json$")
 IGNORED = {"truth.csv", "manifest.json"}
 
 
-def adapter_for(path: Path) -> Adapter:
-    """The adapter for an extract, from its file name."""
+def adapter_for(path: Path, limits: ImportLimits | None = None) -> Adapter:
+    """The adapter for an extract, from its file name, reading within `limits` (the
+    defaults when None)."""
     name = path.name
     if _GP.match(name):
-        return GPBundleAdapter()
+        return GPBundleAdapter(limits)
     adapter = _BY_NAME.get(name)
     if adapter is None:
         known = ", ".join(["gp_<ODS>.json", *_BY_NAME])
         raise ExtractError(f"{name}: not a recognised extract (expected one of: {known})")
-    return adapter()
+    return adapter(limits)
 
 
 def is_ignored(path: Path) -> bool:

@@ -1,7 +1,6 @@
 """What every adapter shares: the interface, reading CSV and XLSX into raw rows, the person
 and system columns, and the field-length limits of the store."""
 
-import csv
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -10,13 +9,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
+from onestory.sources.domain.adapters.csv_reader import CsvSource, RawRow
 from onestory.sources.domain.adapters.validation import DateFormat, RowCheck
 from onestory.sources.domain.facts import ParsedRow, PersonFacts, Problem, System
+from onestory.sources.domain.limits import (
+    DEFAULT_LIMITS,
+    ExtractError,
+    ImportLimits,
+    check_file_size,
+)
 
-
-class ExtractError(Exception):
-    """The file as a whole cannot be read (unknown name, missing columns, not a bundle…).
-    The message names the file."""
+__all__ = ["Adapter", "ExtractError", "ImportLimits", "TabularAdapter"]
 
 
 # The longest value the store keeps for each field; a longer value quarantines the row
@@ -185,6 +188,16 @@ class Adapter(ABC):
     references: ClassVar[dict[str, str]] = {}
     # The column holding the event id, to name it when an id repeats within a file.
     event_id_field: ClassVar[str] = "local_id"
+    # What one file may hold (size, rows, nesting…); `adapter_for` can lower them.
+    limits: ImportLimits = DEFAULT_LIMITS
+    # File-level notes that are not errors (e.g. "read as Windows-1252"), each naming the
+    # file; filled in as `read` runs.
+    warnings: list[str]
+
+    def __init__(self, limits: ImportLimits | None = None) -> None:
+        if limits is not None:
+            self.limits = limits
+        self.warnings = []
 
     @abstractmethod
     def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:
@@ -218,7 +231,8 @@ class TabularAdapter(Adapter):
     person_columns: ClassVar[PersonColumns]
     person_cache: dict[tuple[str, ...], tuple[PersonFacts, list[Problem]]]
 
-    def __init__(self) -> None:
+    def __init__(self, limits: ImportLimits | None = None) -> None:
+        super().__init__(limits)
         self.person_cache = {}
 
     @abstractmethod
@@ -226,22 +240,28 @@ class TabularAdapter(Adapter):
         """One row's facts, or its problems."""
 
     def require_columns(self, path: Path, header: Iterable[str], columns: Iterable[str]) -> None:
-        missing = [c for c in columns if c not in set(header)]
+        found = set(header)
+        missing = [c for c in columns if c not in found]
         if missing:
-            raise ExtractError(f"{path.name}: missing column(s) {', '.join(missing)}")
+            shown = [h for h in header if h][:12]
+            more = ", …" if len([h for h in header if h]) > 12 else ""
+            seen = f"; the header has {', '.join(shown)}{more}" if shown else ""
+            raise ExtractError(f"{path.name}: missing column(s) {', '.join(missing)}{seen}")
 
-    def parse_raw_rows(
-        self, rows: Iterable[tuple[int, Mapping[Any, Any]]], today: date | None
-    ) -> Iterator[ParsedRow]:
+    def parse_raw_rows(self, rows: Iterable[RawRow], today: date | None) -> Iterator[ParsedRow]:
         names = self.person_columns.fields()
         self.person_cache = {}
         today = today or date.today()
-        for number, raw in rows:
+        for item in rows:
+            raw = item.cells
+            if raw is None:  # the record could not be read at all
+                yield ParsedRow(row=item.row, raw={}, problems=item.problems)
+                continue
             clean = self.clean_raw(raw)
             check = RowCheck(raw, today=today)
-            parsed = self.parse(check, number)
+            parsed = self.parse(check, item.row)
             parsed.raw = clean
-            parsed.problems = check.problems + parsed.problems
+            parsed.problems = item.problems + check.problems + parsed.problems
             if "_extra" in clean:
                 parsed.problems.append(Problem("_extra", "row has more cells than the header"))
             # read_person has checked the person's own lengths (once per distinct person).
@@ -249,8 +269,15 @@ class TabularAdapter(Adapter):
             yield parsed
 
     def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            self.require_columns(path, reader.fieldnames or [], self.columns)
-            # Header is line 1, so the n-th record is row n + 1.
-            yield from self.parse_raw_rows(enumerate(reader, start=2), today)
+        """Every record of the CSV file (see `csv_reader` for what is done with bad bytes,
+        long lines and ragged rows); `warnings` holds the file's notes once read."""
+        self.warnings = []
+        check_file_size(path, self.limits.max_file_bytes)
+        with path.open("rb") as fh:
+            source = CsvSource(fh, path.name, self.limits)
+            try:
+                header = source.read_header()
+                self.require_columns(path, header, self.columns)
+                yield from self.parse_raw_rows(source.records(), today)
+            finally:
+                self.warnings.extend(source.lines.warnings())

@@ -42,6 +42,14 @@ from onestory.sources.domain.facts import (
     RelationshipFacts,
     System,
 )
+from onestory.sources.domain.json_input import (
+    JsonTooDeep,
+    has_nul,
+    load_json,
+    may_hold_nul,
+    strip_nul,
+)
+from onestory.sources.domain.limits import check_file_size
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
@@ -113,7 +121,10 @@ def _human_name(name: dict[str, Any]) -> str:
 
 
 def _identifier(resource: dict[str, Any], system: str, prefix: bool = False) -> str:
-    for ident in resource.get("identifier", []) or []:
+    idents = resource.get("identifier")
+    for ident in idents if isinstance(idents, list) else []:
+        if not isinstance(ident, dict):
+            continue
         sys = str(ident.get("system", ""))
         if (sys.startswith(system) if prefix else sys == system) and ident.get("value"):
             return str(ident["value"])
@@ -131,6 +142,7 @@ class _Entry:
 class GPBundleAdapter(Adapter):
     kind = GP
     event_id_field = "Resource.id"
+    _maybe_nul = False
 
     def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:
         today = today or date.today()
@@ -145,26 +157,54 @@ class GPBundleAdapter(Adapter):
         }
         people: dict[int, PersonFacts] = {}
         for entry in entries:
-            if entry.resource_type == "Patient":
-                person, relationships = self._patient(entry, today)
-                entry.problems.extend(person_limit_problems(person, PATIENT_PATHS))
-                if not entry.problems:
-                    people[entry.index] = person
-                yield self._row(entry, system, person, relationships=relationships)
-            elif entry.resource_type in EVENT_TYPES:
-                subject = self._subject(entry, by_ref, people)
-                event = self._event(entry, practitioners, by_ref)
-                yield self._row(entry, system, subject, events=[event] if event else [])
-            elif entry.resource_type in ("Organization", "Practitioner") and entry.problems:
-                yield self._row(entry, system, None)
+            try:
+                row = self._map(entry, system, today, people, practitioners, by_ref)
+            except (AttributeError, TypeError, ValueError, LookupError) as exc:
+                # An entry shaped unlike anything FHIR allows (a number where an object
+                # belongs…): quarantined with its path, and the rest of the bundle goes on.
+                entry.problems.append(
+                    Problem(entry.resource_type or "Resource", f"cannot be read ({exc})")
+                )
+                row = self._row(entry, system, None)
+            if row is not None:
+                yield row
+
+    def _map(
+        self,
+        entry: _Entry,
+        system: System,
+        today: date,
+        people: dict[int, PersonFacts],
+        practitioners: dict[str, str],
+        by_ref: dict[str, _Entry],
+    ) -> ParsedRow | None:
+        if entry.resource_type == "Patient":
+            person, relationships = self._patient(entry, today)
+            entry.problems.extend(person_limit_problems(person, PATIENT_PATHS))
+            if not entry.problems:
+                people[entry.index] = person
+            return self._row(entry, system, person, relationships=relationships)
+        if entry.resource_type in EVENT_TYPES:
+            subject = self._subject(entry, by_ref, people)
+            event = self._event(entry, practitioners, by_ref)
+            return self._row(entry, system, subject, events=[event] if event else [])
+        if entry.resource_type in ("Organization", "Practitioner") and entry.problems:
+            return self._row(entry, system, None)
+        return None
 
     # -- reading the bundle ---------------------------------------------------------------
 
     def _load(self, path: Path) -> dict[str, Any]:
+        """The bundle, once its size and nesting are known to be within the limits."""
+        check_file_size(path, self.limits.max_json_bytes)
         try:
-            bundle = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = path.read_bytes()
+            bundle = load_json(data, self.limits.max_json_depth)
+            self._maybe_nul = may_hold_nul(data)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise ExtractError(f"{path.name}: not readable JSON ({exc})") from exc
+        except JsonTooDeep as exc:
+            raise ExtractError(f"{path.name}: {exc}") from exc
         if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
             raise ExtractError(f"{path.name}: not a FHIR Bundle")
         if not isinstance(bundle.get("entry", []), list):
@@ -182,7 +222,11 @@ class GPBundleAdapter(Adapter):
             else:
                 rtype = str(resource.get("resourceType", ""))
                 entry = _Entry(index, rtype, resource)
-                if rtype in MAPPED_TYPES:
+                if self._maybe_nul and has_nul(resource):
+                    # The database cannot keep a NUL in text: quarantine, showing where.
+                    entry.resource = strip_nul(resource)
+                    entry.problems.append(Problem(rtype or "Resource", "holds a NUL character"))
+                elif rtype in MAPPED_TYPES:
                     to_validate.append(entry)
             entries.append(entry)
         for entry in to_validate:
@@ -343,7 +387,8 @@ class GPBundleAdapter(Adapter):
         # An AllergyIntolerance says whose it is in `patient`; the others in `subject`.
         field = "patient" if entry.resource_type == "AllergyIntolerance" else "subject"
         path = f"{entry.resource_type}.{field}"
-        reference = str((entry.resource.get(field) or {}).get("reference", ""))
+        subject = entry.resource.get(field)
+        reference = str(subject.get("reference", "")) if isinstance(subject, dict) else ""
         if not reference:
             entry.problems.append(Problem(path, "subject is required but is missing"))
             return None

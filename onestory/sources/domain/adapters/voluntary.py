@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from onestory.sources.domain.adapters.base import (
     ExtractError,
     PersonColumns,
+    RawRow,
     TabularAdapter,
     compact,
     person_limit_problems,
@@ -20,6 +21,7 @@ from onestory.sources.domain.adapters.base import (
 )
 from onestory.sources.domain.adapters.validation import ISO, SHEET, RowCheck, split_name
 from onestory.sources.domain.facts import VOLUNTARY, EventFacts, ParsedRow, PersonFacts
+from onestory.sources.domain.limits import check_file_size, check_zip
 
 REFERRALS = "Referrals"
 SOCIAL_PRESCRIBING = "Social prescribing"
@@ -58,6 +60,9 @@ class VoluntarySectorAdapter(TabularAdapter):
     columns: ClassVar[tuple[str, ...]] = COMMON
 
     def read(self, path: Path, today: date | None = None) -> Iterator[ParsedRow]:
+        self.warnings = []
+        check_file_size(path, self.limits.max_file_bytes)
+        check_zip(path, self.limits)  # before openpyxl unpacks anything
         try:
             book = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises several types for a file it cannot open
@@ -66,18 +71,44 @@ class VoluntarySectorAdapter(TabularAdapter):
             missing = [s for s in SHEET_COLUMNS if s not in book.sheetnames]
             if missing:
                 raise ExtractError(f"{path.name}: missing sheet(s) {', '.join(missing)}")
+            counted = [0]
             for sheet_name, columns in SHEET_COLUMNS.items():
-                rows = book[sheet_name].iter_rows(values_only=True)
+                sheet = book[sheet_name]
+                # Ignore the sheet's declared size: a workbook claiming a million rows and
+                # columns would otherwise be padded out to them.
+                sheet.reset_dimensions()
+                rows = sheet.iter_rows(values_only=True)
                 header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
                 self.require_columns(path, header, columns)
-                records = (
-                    (number, dict(zip(header, values, strict=False)) | {"_sheet": sheet_name})
-                    for number, values in enumerate(rows, start=2)
-                    if any(v not in (None, "") for v in values)
-                )
+                records = self._records(path, sheet_name, header, rows, counted)
                 yield from self.parse_raw_rows(records, today)
+        except ExtractError:
+            raise
+        except Exception as exc:  # a damaged sheet: openpyxl's XML and value errors
+            raise ExtractError(f"{path.name}: a sheet cannot be read ({exc})") from exc
         finally:
             book.close()
+
+    def _records(
+        self,
+        path: Path,
+        sheet_name: str,
+        header: list[str],
+        rows: Iterator[tuple[object, ...]],
+        counted: list[int],
+    ) -> Iterator[RawRow]:
+        """The sheet's non-blank rows (row 1 is the header), counting every row read
+        (blank ones too) towards the file's row limit."""
+        for number, values in enumerate(rows, start=2):
+            counted[0] += 1
+            if counted[0] > self.limits.max_rows:
+                raise ExtractError(
+                    f"{path.name}: more than {self.limits.max_rows:,} rows, the limit for one "
+                    "extract; split it into smaller files"
+                )
+            if any(v not in (None, "") for v in values):
+                cells = dict(zip(header, values, strict=False)) | {"_sheet": sheet_name}
+                yield RawRow(number, cells)
 
     def parse(self, check: RowCheck, row: int) -> ParsedRow:
         sheet = check.text("_sheet")

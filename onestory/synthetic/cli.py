@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from onestory.sources.domain.synth import generate
+from onestory.synthetic import generate
 
 
 def run(args) -> int:

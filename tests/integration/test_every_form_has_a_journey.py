@@ -1,0 +1,146 @@
+"""Every route that accepts POST has a journey test that submits it.
+
+The URL resolver is walked and each view's accepted methods read from its decorators
+(`tests/integration/_routes.py`); every template's `<form method="post" action="{% url … %}">`
+is read too. Each POST route must be named in JOURNEYS below, with the test that submits it
+(`file::test_name`, checked to exist). A new form without a journey test fails here: add its
+test, then its line. Routes whose view does not declare its methods must be in NOT_FORMS
+with the reason they take no form (or, better, get a `require_GET`)."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.integration._routes import routes
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# URL name → the test that submits the form (valid input at least; see the file for the
+# invalid and unauthorised cases next to it).
+JOURNEYS: dict[str, str] = {
+    # planning (staff): tests/integration/test_form_journeys_planning.py
+    "plan-start": "tests/integration/test_form_journeys_planning.py::test_plan_start_form_creates_the_plan_and_audits",
+    "plan-propose": "tests/integration/test_form_journeys_planning.py::test_plan_propose_form_saves_a_draft_and_audits",
+    "plan-edit": "tests/integration/test_form_journeys_planning.py::test_plan_edit_form_saves_new_words_and_audits",
+    "plan-add-goal": "tests/integration/test_form_journeys_planning.py::test_plan_add_goal_form_saves_the_goal_and_audits",
+    "plan-review": "tests/integration/test_form_journeys_planning.py::test_plan_review_form_records_progress_and_audits",
+    "plan-restore": "tests/integration/test_form_journeys_planning.py::test_plan_restore_form_restores_words_as_drafts_and_audits",
+    "plan-coordinate": "tests/integration/test_form_journeys_planning.py::test_plan_coordinate_form_names_the_coordinator_and_audits",
+    # planning (the person's own plan)
+    "portal-plan-write": "tests/integration/test_form_journeys_planning.py::test_portal_plan_write_form_saves_the_persons_own_words_and_audits",
+    "portal-plan-confirm": "tests/integration/test_form_journeys_planning.py::test_portal_plan_confirm_form_confirms_the_draft_and_audits",
+    "portal-plan-rewrite": "tests/integration/test_form_journeys_planning.py::test_portal_plan_rewrite_form_saves_the_persons_words_and_audits",
+    # budgets: one endpoint, one test per action in tests/integration/test_form_journeys_budgets.py
+    "person-budget-action": "tests/integration/test_form_journeys_budgets.py::test_budget_create_form_creates_the_budget_and_audits",
+    # access
+    "login": "tests/integration/test_pages.py::test_login_with_password_then_lands_on_search",
+    "logout": "tests/integration/test_form_journeys_others.py::test_logout_form_ends_the_session",
+    "break-glass-review": "tests/integration/test_access_pages.py::test_break_glass_queue_hides_other_organisations_grants",
+    "staff-create": "tests/integration/test_access_pages.py::test_staff_page_creates_account",
+    "staff-assign": "tests/integration/test_access_pages.py::test_staff_page_assigns_role_and_organisation",
+    "staff-active": "tests/integration/test_access_pages.py::test_staff_page_disables_and_enables_an_account",
+    "staff-password": "tests/integration/test_access_pages.py::test_staff_page_resets_a_password_and_unlocks",
+    "join-request-review": "tests/integration/test_access_pages.py::test_join_request_review_form_approves_and_refuses",
+    # record
+    "person-join-care-team": "tests/integration/test_access_pages.py::test_join_care_team_with_reason_opens_record_with_care_team_card",
+    "person-break-glass": "tests/integration/test_access_pages.py::test_break_glass_opens_record_with_banner_and_expiry",
+    "care-team-leave": "tests/integration/test_access_pages.py::test_leave_care_team_ends_access",
+    # portal
+    "portal-login": "tests/integration/test_portal.py::test_demo_sign_in_with_nhs_number_and_date_of_birth_opens_record",
+    "portal-logout": "tests/integration/test_form_journeys_others.py::test_portal_logout_form_ends_the_persons_session",
+    "portal-sharing": "tests/integration/test_portal.py::test_sharing_page_saves_only_what_changed",
+    # identity
+    "identity-review-pair": "tests/integration/test_identity_pages.py::test_review_link_joins_the_two_people_at_once_and_shows_the_person",
+    "identity-person": "tests/integration/test_identity_pages.py::test_unmerge_on_identity_page_needs_records_and_a_reason",
+    "identity-merge": "tests/integration/test_identity_pages.py::test_merge_page_does_not_merge_people_other_than_those_shown",
+    # casework (MDT)
+    "mdt-take-on": "tests/integration/test_casework.py::test_take_onto_caseload_is_audited_joins_care_team_and_shows_on_record",
+    "mdt-end-caseload": "tests/integration/test_form_journeys_others.py::test_end_caseload_form_ends_the_entry_and_audits",
+    # (also submitted in a browser by tests/browser/test_mdt.py)
+    "mdt-meetings": "tests/integration/test_form_journeys_others.py::test_mdt_meetings_form_creates_the_meeting_with_its_agenda_and_audits",
+    "mdt-meeting": "tests/integration/test_form_journeys_others.py::test_mdt_meeting_form_records_the_discussion_and_audits",
+    "mdt-assign-action": "tests/integration/test_casework.py::test_action_reaches_the_assignee_and_completion_is_audited",
+    "mdt-complete-action": "tests/integration/test_casework.py::test_action_reaches_the_assignee_and_completion_is_audited",
+    # FHIR: transaction and batch Bundles are POSTed to the base
+    "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
+    "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
+}
+
+# Routes whose view does not declare its methods, and why they take no form.
+NOT_FORMS: dict[str, str] = {
+    "api:openapi-json": "django-ninja's schema, GET only",
+    "api:api-root": "django-ninja's root, GET only",
+    "api:openapi-view": "django-ninja's interactive docs page: renders the docs, changes nothing",
+    "fhir:metadata": "the view answers 405 to anything but GET",
+    "fhir:everything": "the view answers 405 to anything but GET",
+    "fhir:search": "the view answers 405 to anything but GET",
+    "fhir:read": "the view answers 405 to anything but GET",
+}
+
+_FORM = re.compile(r"<form\b[^>]*>", re.I)
+_URL_NAME = re.compile(r"""\{%\s*url\s+['"]([^'"]+)['"]""")
+
+
+def _post_routes() -> set[str]:
+    return {r.name for r in routes() if r.methods is None or "POST" in r.methods} - set(NOT_FORMS)
+
+
+def _template_form_actions() -> dict[str, str]:
+    """URL names that a template's POST form submits to → the template."""
+    found = {}
+    for template in (ROOT / "onestory").rglob("templates/**/*.html"):
+        for tag in _FORM.findall(template.read_text()):
+            if re.search(r"""method=["']post["']""", tag, re.I):
+                for name in _URL_NAME.findall(tag):
+                    found[name] = str(template.relative_to(ROOT))
+    return found
+
+
+def test_every_post_route_has_a_journey_test():
+    missing = sorted(_post_routes() - set(JOURNEYS))
+    assert not missing, (
+        f"These routes accept POST but name no journey test in JOURNEYS: {missing}. "
+        "Write a test that submits the form (valid, invalid, unauthorised) and add it."
+    )
+
+
+def test_every_template_form_has_a_journey_test():
+    actions = _template_form_actions()
+    assert "plan-edit" in actions  # the scan finds the forms
+    missing = {name: t for name, t in actions.items() if name not in JOURNEYS}
+    assert not missing, f"Forms in templates with no journey test in JOURNEYS: {missing}"
+
+
+def test_every_route_says_which_methods_it_accepts_or_is_listed():
+    undeclared = sorted(r.name for r in routes() if r.methods is None)
+    unexplained = [n for n in undeclared if n not in NOT_FORMS and n not in JOURNEYS]
+    assert not unexplained, f"Views that do not declare their methods: {unexplained}"
+
+
+@pytest.mark.parametrize("name", sorted(JOURNEYS))
+def test_journey_registry_names_a_real_test(name):
+    test_id = JOURNEYS[name]
+    path, _, test_name = test_id.partition("::")
+    source = ROOT / path
+    assert source.exists(), f"{name}: {path} does not exist"
+    assert re.search(rf"^def {re.escape(test_name)}\(", source.read_text(), re.M), (
+        f"{name}: no test {test_name} in {path}"
+    )
+
+
+def test_journey_registry_has_no_stale_routes():
+    known = {r.name for r in routes()}
+    stale = sorted(set(JOURNEYS) - known) + sorted(set(NOT_FORMS) - known)
+    assert not stale, f"Registry names routes that no longer exist: {stale}"
+
+
+def test_every_budget_action_has_a_journey_test():
+    """The budget page's forms share one route; each `action` needs its own journey test,
+    named test_budget_<action>_form_… in the budgets journey file."""
+    template = (ROOT / "onestory/budgets/templates/budgets/budget.html").read_text()
+    actions = set(re.findall(r'name="action" value="(\w+)"', template))
+    assert {"create", "spend", "decide"} <= actions  # the scan finds the forms
+    tests = (ROOT / "tests/integration/test_form_journeys_budgets.py").read_text()
+    missing = sorted(a for a in actions if f"def test_budget_{a}_form_" not in tests)
+    assert not missing, f"Budget actions with no journey test: {missing}"
