@@ -169,6 +169,23 @@ def _card(html: str, card_id: str) -> str:
     return html[start : end if end != -1 else None]
 
 
+def test_current_services_card_shows_the_weekly_cost_once(client_in, margaret):
+    asc = SourceRecord.objects.get(links__person=margaret, system__kind="adult_social_care")
+    f.source_event(
+        asc,
+        kind="service",
+        category="social_care",
+        # the adult social care adapter's title already carries the cost
+        title="Home care — Long Term Support (£241.50 a week)",
+        status="open",
+        start=timezone.localdate() - timedelta(days=30),
+        details={"planned_hours_per_week": 10.5, "weekly_cost_pence": 24150},
+    )
+    services = _card(client_in.get(person_url(margaret)).content.decode(), "services")
+    assert services.count("£241.50") == 1
+    assert "10.5 hours a week" in services
+
+
 def test_person_page_shows_medicine_allergy_and_alert_cards_with_codes(client_in, margaret):
     html = client_in.get(person_url(margaret)).content.decode()
     for card in ('id="medicines"', 'id="allergies"', 'id="alerts"'):
