@@ -24,6 +24,7 @@ from onestory.interop.domain.responses import (
     transaction_response,
 )
 from onestory.interop.domain.search import SearchError, parse_search
+from onestory.sources.domain.limits import where_it_failed
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 # The largest body POST /fhir reads (setting ONESTORY_FHIR_MAX_BODY_BYTES). It is checked
@@ -85,7 +86,7 @@ def fhir_view(view):
             return _too_large()
         except Exception as exc:
             # Never an HTML error page: log the kind of failure (no content) and say so.
-            logger.exception("FHIR request failed: %s", type(exc).__name__)
+            logger.error("FHIR request failed: %s", where_it_failed(exc))
             return outcome(500, "exception", "The server could not process this request.")
 
     return wrapper

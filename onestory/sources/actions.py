@@ -35,6 +35,7 @@ from onestory.sources.domain.adapters import (
     is_ignored,
 )
 from onestory.sources.domain.facts import ParsedRow
+from onestory.sources.domain.limits import where_it_failed
 from onestory.sources.models import ImportFile
 from onestory.sources.store import (  # noqa: F401 - re-exported: the FHIR importer uses them
     BATCH,
@@ -138,7 +139,7 @@ def import_path(
             # Not expected from any adapter: reported for this file (its transaction is
             # rolled back; the other files still import) and logged by kind only, as the
             # message may quote the file's content.
-            logger.error("import of one file failed: %s", type(exc).__name__)
+            logger.error("import of one file failed: %s", where_it_failed(exc))
             error = f"{file_path.name}: could not be imported ({type(exc).__name__}: {exc})"
             file_result = FileResult(file=file_path.name, kind=adapter.kind, error=error)
         file_result.seconds = time.perf_counter() - started

@@ -126,7 +126,9 @@ def test_import_cli_exits_2_when_no_file_could_be_read(tmp_path, capsys):
     assert "Traceback" not in out
 
 
-def test_import_file_that_fails_unexpectedly_is_reported_and_the_rest_import(tmp_path, monkeypatch):
+def test_import_file_that_fails_unexpectedly_is_reported_and_the_rest_import(
+    tmp_path, monkeypatch, caplog
+):
     from onestory.sources.domain.adapters.housing import HousingAdapter
 
     def broken(self, path, today=None):
@@ -140,6 +142,8 @@ def test_import_file_that_fails_unexpectedly_is_reported_and_the_rest_import(tmp
     errors = {f.file: f.error for f in result.files if f.error}
     assert errors == {"housing.csv": "housing.csv: could not be imported (LookupError: boom)"}
     assert SourceEvent.objects.filter(source_file="adult_social_care_cld.csv").count() == 1
+    assert "import of one file failed: LookupError at" in caplog.text
+    assert "boom" not in caplog.text  # the log names the kind and place, never the content
 
 
 # -- onestory fhir import -------------------------------------------------------------------
@@ -217,7 +221,7 @@ def test_fhir_post_bigger_than_djangos_form_limit_is_still_read(client, token, s
     assert response.json()["type"] == "batch-response"
 
 
-def test_fhir_post_form_encoded_over_djangos_limit_is_413_outcome(client, token, settings):
+def test_fhir_post_form_encoded_is_read_as_json_and_refused(client, token, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = client.post(
         "/fhir",
@@ -225,8 +229,23 @@ def test_fhir_post_form_encoded_over_djangos_limit_is_413_outcome(client, token,
         content_type="application/x-www-form-urlencoded",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
-    assert response.status_code in (400, 413)
-    assert response.json()["resourceType"] == "OperationOutcome"
+    assert_outcome(response, 400, "structure")
+
+
+def test_fhir_session_post_over_djangos_form_limit_is_413_outcome(db, settings):
+    """A signed-in POST is CSRF-checked, which reads a form body through Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE; over it, Django used to answer with an HTML 400 page."""
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(f.user("admin.session", role="administrator"))
+    browser.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
+    response = browser.post(
+        "/fhir", "a=" + "x" * 5000, content_type="application/x-www-form-urlencoded"
+    )
+    assert_outcome(response, 413, "too-long")
 
 
 @pytest.mark.parametrize(
@@ -252,3 +271,40 @@ def test_fhir_post_entry_with_request_of_the_wrong_shape_is_an_issue(client, tok
     data["entry"][0]["request"] = "PUT Organization/org1"
     issue = assert_outcome(post(client, token, json.dumps(data)), 422, "invalid")
     assert issue["expression"] == ["Bundle.entry[0].request"]
+
+
+def test_fhir_post_entry_with_nul_in_its_full_url_is_an_issue(client, token):
+    data = bundle() | {"type": "batch"}
+    data["entry"].append(
+        {"fullUrl": "urn:uuid:\0", "resource": {"resourceType": "Basic", "code": {"text": "x"}}}
+    )
+    response = post(client, token, json.dumps(data))
+    assert response.status_code == 200
+    outcome = response.json()["entry"][-1]["response"]["outcome"]
+    assert [i["expression"] for i in outcome["issue"]] == [["Basic"]]
+    assert not FhirResource.objects.filter(resource_type="Basic").exists()
+
+
+def test_import_csv_header_with_nul_keeps_the_raw_row_storable(tmp_path):
+    row = TRUST_PERSON | REFERRAL | {"note\0": "x"}
+    bad = row | {"referral_id": "R2", "referral_date": "never"}
+    (tmp_path / "mental_health_referrals.csv").write_bytes(csv_bytes([row, bad]))
+    result = import_path(tmp_path, by=BY, today=TODAY)
+    assert (result.files[0].imported, result.files[0].quarantined) == (1, 1)
+    stored = QuarantinedRow.objects.get(file_name="mental_health_referrals.csv")
+    assert stored.raw["note\u2400"] == "x"
+
+
+def test_fhir_unexpected_failure_is_a_500_outcome_logged_without_content(
+    client, token, monkeypatch, caplog
+):
+    from onestory.interop import actions
+
+    def broken(*args, **kwargs):
+        raise ValueError("Margaret Oldroyd 9990000018")
+
+    monkeypatch.setattr(actions, "import_bundle", broken)
+    issue = assert_outcome(post(client, token, json.dumps(bundle())), 500, "exception")
+    assert "Margaret" not in issue["diagnostics"]
+    assert "FHIR request failed: ValueError at" in caplog.text
+    assert "Margaret" not in caplog.text

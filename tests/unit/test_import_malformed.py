@@ -258,3 +258,18 @@ def test_xlsx_that_is_not_a_zip_names_the_file(tmp_path):
     path.write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(ExtractError, match="^voluntary_sector.xlsx: not a readable XLSX"):
         read(path)
+
+
+def test_csv_bare_carriage_return_is_a_row_problem_in_plain_words(tmp_path):
+    path = tmp_path / "acute_admissions.csv"
+    data = csv_bytes([admission(), admission(spell_id="S2", surname="Sm\rith"), admission()])
+    path.write_bytes(data.replace(b'"Sm\rith"', b"Sm\rith"))
+    rows, _ = read(path)
+    assert [(r.row, r.ok) for r in rows] == [(2, True), (3, False), (4, True)]
+    assert problems(rows[1]) == [
+        (
+            "row",
+            "the CSV cannot be read here: a carriage return (CR) inside an unquoted field: "
+            "line ends are damaged",
+        )
+    ]

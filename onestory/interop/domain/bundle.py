@@ -178,8 +178,9 @@ def _entry(index: int, raw: Any) -> Entry:
         entry.issues.append(
             Issue(entry.label, f"Bundle.entry[{index - 1}].request", "request is not an object")
         )
-    if has_nul(resource):
-        # JSON allows "\u0000"; the database cannot keep it in text.
+    if has_nul(raw):
+        # JSON allows "\u0000" (in the resource, its fullUrl or request); the database
+        # cannot keep it in text.
         entry.resource = strip_nul(resource)
         entry.issues.append(Issue(entry.label, rtype or "Resource", "holds a NUL character"))
         return entry

@@ -28,7 +28,7 @@ class ImportLimits:
     borough's files and well below what would exhaust the importer's memory."""
 
     max_file_bytes: int = 2 * GIB  # a CSV extract, as stored
-    max_json_bytes: int = 512 * MIB  # a FHIR bundle file
+    max_json_bytes: int = 256 * MIB  # a FHIR bundle file
     max_json_depth: int = 100  # nesting of arrays and objects in a bundle
     max_line_bytes: int = 1 * MIB  # one physical line of a CSV file
     max_rows: int = 5_000_000  # rows in one file (all sheets of a workbook)
@@ -39,6 +39,16 @@ class ImportLimits:
 
 
 DEFAULT_LIMITS = ImportLimits()
+
+
+def where_it_failed(exc: BaseException) -> str:
+    """The exception's kind and the innermost line it was raised on, for a log: never its
+    message, which may quote what was being read."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    place = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+    return f"{type(exc).__name__}{place}"
 
 
 def size_text(size: int) -> str:

@@ -41,6 +41,15 @@ def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_LATIN1, _latin1_fallback)
 
 
+def csv_reason(exc: csv.Error) -> str:
+    """The CSV parser's complaint in the importer's words (its own hint about
+    "universal-newline mode" is advice to programmers, not to whoever sent the file)."""
+    text = str(exc)
+    if "new-line character seen in unquoted field" in text:
+        return "a carriage return (CR) inside an unquoted field: line ends are damaged"
+    return text
+
+
 @dataclass
 class RawRow:
     """One record: its line number, its cells by column (None when the record could not be
@@ -154,14 +163,16 @@ class CsvSource:
             except StopIteration:
                 raise ExtractError(f"{self.name}: no header line (the file has no rows)") from None
             except csv.Error as exc:
-                raise ExtractError(f"{self.name}: the header line cannot be read ({exc})") from exc
+                raise ExtractError(
+                    f"{self.name}: the header line cannot be read ({csv_reason(exc)})"
+                ) from exc
             if self.lines.overlong:
                 raise ExtractError(
                     f"{self.name}: the header line is longer than "
                     f"{size_text(self.limits.max_line_bytes)}"
                 )
             if any(c.strip() for c in cells):
-                self.header = [c.strip() for c in cells]
+                self.header = [c.strip().replace(NUL, NUL_SHOWN_AS) for c in cells]
                 return self.header
         raise ExtractError(f"{self.name}: no header line in the first 1,000 lines")
 
@@ -177,7 +188,8 @@ class CsvSource:
                 break
             except csv.Error as exc:
                 count += 1
-                yield RawRow(start, None, [Problem("row", f"the CSV cannot be read here: {exc}")])
+                reason = f"the CSV cannot be read here: {csv_reason(exc)}"
+                yield RawRow(start, None, [Problem("row", reason)])
                 start = self.lines.number + 1
                 continue
             yield from self._overlong(start)
