@@ -36,14 +36,14 @@ JOURNEYS: dict[str, str] = {
     # access
     "login": "tests/integration/test_pages.py::test_login_with_password_then_lands_on_search",
     "logout": "tests/integration/test_form_journeys_others.py::test_logout_form_ends_the_session",
-    "break-glass-review": "tests/integration/test_access_pages.py::test_break_glass_queue_hides_other_organisations_grants",
+    "break-glass-review": "tests/integration/test_access_pages.py::test_break_glass_review_records_outcome_and_note",
     "staff-create": "tests/integration/test_access_pages.py::test_staff_page_creates_account",
     "staff-assign": "tests/integration/test_access_pages.py::test_staff_page_assigns_role_and_organisation",
     "staff-active": "tests/integration/test_access_pages.py::test_staff_page_disables_and_enables_an_account",
     "staff-password": "tests/integration/test_access_pages.py::test_staff_page_resets_a_password_and_unlocks",
     "join-request-review": "tests/integration/test_access_pages.py::test_join_request_review_form_approves_and_refuses",
     # record
-    "person-join-care-team": "tests/integration/test_access_pages.py::test_join_care_team_with_reason_opens_record_with_care_team_card",
+    "person-join-care-team": "tests/integration/test_access_pages.py::test_join_care_team_with_a_basis_opens_record_with_care_team_card",
     "person-break-glass": "tests/integration/test_access_pages.py::test_break_glass_opens_record_with_banner_and_expiry",
     "care-team-leave": "tests/integration/test_access_pages.py::test_leave_care_team_ends_access",
     # portal
