@@ -72,7 +72,7 @@ DEMO_STAFF_NAMES = {
 
 def register(sub):
     p = sub.add_parser("migrate", help="apply database migrations")
-    p.set_defaults(handler=_migrate)
+    p.set_defaults(handler=_migrate, needs_database=False)
 
     p = sub.add_parser("serve", help="serve OneStory (waitress, static files included)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -88,7 +88,7 @@ def register(sub):
     p.add_argument(
         "--out", type=Path, default=Path("var/demo-borough"), help="where the extracts go"
     )
-    p.set_defaults(handler=_demo)
+    p.set_defaults(handler=_demo, needs_database=False)  # it migrates as its first step
 
 
 # --- migrate and serve ----------------------------------------------------------------------
@@ -427,22 +427,30 @@ def create_demo_relationships(
     return logins
 
 
-def _print_logins(logins: list[DemoLogin]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="Demo logins (demo only: one shared password)")
-    # Usernames, the password and roles are typed in: never shorten or wrap them.
-    for column, values in (
-        ("username", [x.username for x in logins]),
-        ("password", [x.password for x in logins]),
-        ("role", [x.role for x in logins]),
-    ):
-        table.add_column(column, no_wrap=True, min_width=max(map(len, values), default=8))
-    table.add_column("organisation")
+def login_lines(logins: list[DemoLogin]) -> list[str]:
+    """The demo logins grouped by organisation, one login per line, within 80 columns: the
+    usernames and the password are typed in, so they are never shortened or wrapped."""
+    lines = []
+    passwords = sorted({x.password for x in logins})
+    if len(passwords) == 1:
+        lines.append(f"Demo logins (demo only), every one with the password {passwords[0]}:")
+    else:
+        lines.append("Demo logins (demo only):")
+    width = max((len(x.username) for x in logins), default=0)
+    by_org: dict[str, list[DemoLogin]] = defaultdict(list)
     for login in logins:
-        table.add_row(login.username, login.password, login.role, login.organisation)
-    Console().print(table)
+        by_org[login.organisation].append(login)
+    for organisation, members in by_org.items():
+        lines.append(f"  {organisation}")
+        for login in members:
+            role = login.role.replace("_", " ")
+            extra = f"  password {login.password}" if len(passwords) > 1 else ""
+            lines.append(f"    {login.username:<{width}}  {role}{extra}")
+    return lines
+
+
+def _print_logins(logins: list[DemoLogin]) -> None:
+    print("\n".join(login_lines(logins)))
 
 
 def _print_person_logins(logins: list[PersonLogin]) -> None:
@@ -544,10 +552,15 @@ def _demo(args) -> int:
         f"{plans.on_behalf:,} by a representative, {plans.drafts:,} drafts to confirm)."
     )
     budgets = result["budgets"]
-    print(
-        f"Budgets: {budgets.budgets} example people with an NHS and a council stream, "
-        f"{budgets.spends} payments and invoices recorded."
-    )
+    if budgets.budgets:
+        print(
+            f"Budgets: {budgets.budgets} example people with an NHS and a council stream, "
+            f"{budgets.spends} payments and invoices recorded."
+        )
+    elif budgets.already:
+        print(f"Budgets: already in place for the {budgets.already} example people.")
+    else:
+        print("Budgets: none made (the demo care coordinator's login is missing).")
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])
@@ -558,9 +571,13 @@ def _demo(args) -> int:
     from onestory.casework.demo import create_demo_mdt
 
     mdt = create_demo_mdt(by=demo_actor())
-    print(
-        f"MDT: {mdt.people_scored:,} people scored, {mdt.taken_on} taken onto the caseload "
-        f"(gp.demo leads, carecoordinator.demo coordinates)" + (f"; {mdt.note}" if mdt.note else "")
-    )
+    if mdt.meeting_id is None and mdt.note == "the demo caseload already exists":
+        print("MDT: the demo caseload and meeting are already in place.")
+    else:
+        print(
+            f"MDT: {mdt.people_scored:,} people scored, {mdt.taken_on} taken onto the caseload "
+            f"(gp.demo leads, carecoordinator.demo coordinates)"
+            + (f"; {mdt.note}" if mdt.note else "")
+        )
     print(f"The data is in {where}. Serve it with: onestory serve (make demo does).")
     return 0

@@ -1,6 +1,7 @@
-"""Budgets for the demo borough's example people: an indicative budget, then one budget
-with an NHS and a council stream, lines tied to the goals in their plan, and a few months
-of spend. Everything goes through the budget actions as the demo care coordinator, so the
+"""Budgets for the demo borough's example people: an indicative budget from needs read off
+their record, then one budget with an NHS and a council stream (the council's pays for the
+service their record shows, at its weekly cost), lines tied to the goals in their plan, and
+a few months of spend. Everything goes through the budget actions as the demo care coordinator, so the
 demo shows exactly what the rules allow. Demo only; safe to repeat (people who already have
 a budget are skipped)."""
 
@@ -12,16 +13,6 @@ from onestory.budgets.domain import ledger
 from onestory.budgets.models import Budget, HeldAs, StreamKind
 from onestory.budgets.queries import plan_goals
 
-# Assessed needs on the default table (level 0 = no need): a frail older person living at
-# home with a care package and a carer who needs a break — 27 points, £202.50 a week.
-ANSWERS = {
-    "personal_care": 2,
-    "mobility": 2,
-    "home": 1,
-    "health": 1,
-    "activities": 1,
-    "carer": 1,
-}
 PERIOD_DAYS = 364
 
 
@@ -29,6 +20,12 @@ PERIOD_DAYS = 364
 class DemoBudgets:
     budgets: int
     spends: int
+    already: int = 0  # example people who had a budget from an earlier run
+
+
+def _goal(goals: list[tuple[str, str]], i: int) -> tuple[str, str]:
+    """The plan's i-th goal (reference, text), or the last one, or none."""
+    return goals[min(i, len(goals) - 1)] if goals else ("", "")
 
 
 def create_demo_budgets(examples, *, today: date) -> DemoBudgets:
@@ -38,19 +35,23 @@ def create_demo_budgets(examples, *, today: date) -> DemoBudgets:
 
     from onestory.access.policy import actor_for_user
     from onestory.people.models import Person
+    from onestory.planning.demo import person_profile
+    from onestory.planning.demo_story import budget_lines, needs_answers
 
     user = get_user_model().objects.filter(username="carecoordinator.demo").first()
     if user is None:
         return DemoBudgets(0, 0)
     coordinator = actor_for_user(user, "cli")
-    budgets = spends = 0
+    budgets = spends = already = 0
     start = today - timedelta(days=91)
     for example in examples:
         person = Person.objects.get(pk=example.person_id)
         if Budget.objects.filter(person=person).exists():
+            already += 1
             continue
+        profile = person_profile(person, today)
         indicative = actions.calculate_indicative_budget(
-            person=person, answers=ANSWERS, by=coordinator
+            person=person, answers=needs_answers(profile), by=coordinator
         )
         budget = actions.create_budget(
             person=person,
@@ -60,6 +61,9 @@ def create_demo_budgets(examples, *, today: date) -> DemoBudgets:
             by=coordinator,
         )
         annual = indicative.annual_pence
+        # The council pays for the service the record shows, at its weekly cost, when known.
+        weekly = profile.weekly_cost_pence
+        council_pence = weekly * 52 if weekly else annual - annual * 2 // 5
         nhs = actions.add_stream(
             budget=budget,
             kind=StreamKind.PERSONALISED_CARE,
@@ -73,27 +77,28 @@ def create_demo_budgets(examples, *, today: date) -> DemoBudgets:
             budget=budget,
             kind=StreamKind.COUNCIL,
             held_as=HeldAs.NOTIONAL,
-            allocated_pence=annual - annual * 2 // 5,
+            allocated_pence=council_pence,
             funder="Ashbridge Metropolitan Borough Council",
             rules="Care Act personal budget: eligible needs, commissioned by the council.",
             by=coordinator,
         )
         goals = plan_goals(person)
-        goal_ref, goal_text = goals[0] if goals else ("", "")
+        council_line, nhs_line = budget_lines(profile)
+
         home_care = actions.add_line(
             stream=council,
-            description="Home care: morning and teatime calls",
+            description=council_line.description,
             planned_pence=council.allocated_pence,
-            goal_ref=goal_ref,
-            goal_text=goal_text,
+            goal_ref=_goal(goals, council_line.goal)[0],
+            goal_text=_goal(goals, council_line.goal)[1],
             by=coordinator,
         )
         activity = actions.add_line(
             stream=nhs,
-            description="Personal assistant for walks and appointments",
+            description=nhs_line.description,
             planned_pence=nhs.allocated_pence,
-            goal_ref=goals[-1][0] if goals else "",
-            goal_text=goals[-1][1] if goals else "",
+            goal_ref=_goal(goals, nhs_line.goal)[0],
+            goal_text=_goal(goals, nhs_line.goal)[1],
             by=coordinator,
         )
         for month in range(3):
@@ -103,7 +108,7 @@ def create_demo_budgets(examples, *, today: date) -> DemoBudgets:
                 kind=ledger.INVOICE,
                 amount_pence=home_care.planned_pence // 13,
                 on=on,
-                description=f"Home care invoice, month {month + 1}",
+                description=f"{council_line.description.split(':')[0]} invoice, month {month + 1}",
                 line=home_care,
                 by=coordinator,
             )
@@ -112,10 +117,10 @@ def create_demo_budgets(examples, *, today: date) -> DemoBudgets:
                 kind=ledger.PAYMENT,
                 amount_pence=activity.planned_pence // 12,
                 on=on,
-                description=f"Personal assistant, month {month + 1}",
+                description=f"{nhs_line.description}, month {month + 1}",
                 line=activity,
                 by=coordinator,
             )
             spends += 2
         budgets += 1
-    return DemoBudgets(budgets, spends)
+    return DemoBudgets(budgets, spends, already)

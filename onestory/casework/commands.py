@@ -25,11 +25,27 @@ def register(sub):
     f.set_defaults(handler=_followup)
 
 
+def _require_person_index() -> None:
+    from onestory.cli import CommandError
+    from onestory.people.models import LinkageRun
+
+    if not LinkageRun.objects.filter(is_current=True).exists():
+        raise CommandError(
+            "there is no person index yet: run `onestory link` first "
+            "(after `onestory import DIR` has loaded the extracts)."
+        )
+
+
 def _casefinding(args) -> int:
     from onestory.audit.domain.actor import Actor
     from onestory.casework import actions, report
+    from onestory.cli import CommandError
 
-    run = actions.run_casefinding(by=Actor.system("casefinding"), as_of=args.as_of)
+    _require_person_index()
+    try:
+        run = actions.run_casefinding(by=Actor.system("casefinding"), as_of=args.as_of)
+    except ValueError as exc:  # e.g. too few people to train the risk model
+        raise CommandError(str(exc)) from exc
     for line in report.summary_lines(run):
         print(line)
     path = args.report or REPORT_DIR / f"casefinding-{run.as_of}.html"
@@ -49,6 +65,7 @@ def _escalate(args) -> int:
 def _followup(args) -> int:
     from onestory.casework import followup
 
+    _require_person_index()
     result = followup.compute()
     path = followup.write_report(result, args.out)
     print(f"{result.cases} taken on, {result.matched} matched. Plot: {path}")

@@ -66,9 +66,18 @@ def create_demo_mdt(*, by, take_on: int = 3) -> DemoMdt:
     seen = guard.allowed_ids(social_worker, [i.person_id for i in items])
     first = next((i for i in items if seen.get(i.person_id)), items[0] if items else None)
     if first is not None:
+        from onestory.planning.demo import person_profile
+
+        # What the social worker is asked to do follows from where the person lives.
+        profile = person_profile(first.person)
+        description = (
+            f"Review the {profile.service.lower() or 'care home'} placement with the home"
+            if profile.in_placement
+            else "Care Act assessment at home"
+        )
         actions.assign_action(
             person=first.person,
-            description="Care Act assessment at home",
+            description=description,
             assignee=users[SOCIAL_WORKER].staff,
             due=timezone.localdate() + timedelta(days=14),
             meeting=meeting,

@@ -10,6 +10,11 @@ from onestory.casework.domain import risk
 from onestory.casework.models import CaseFindingRun
 
 
+def _figure(value, spec: str) -> str:
+    """A validation figure, or "n/a" when the held-out set was too small to compute it."""
+    return "n/a" if value is None else format(value, spec)
+
+
 def summary_lines(run: CaseFindingRun) -> list[str]:
     v = run.validation
     lines = [
@@ -18,7 +23,8 @@ def summary_lines(run: CaseFindingRun) -> list[str]:
         f"in {run.stats.get('seconds', 0)} s.",
         f"Risk model trained on {v['trained_on']:,} people, validated on {v['held_out']:,} "
         f"held out; emergency admission rate {v['admitted_rate']:.1%}.",
-        f"Held-out AUC {v['auc']:.3f} (age alone {v['auc_age_only']:.3f}); Brier {v['brier']:.4f}.",
+        f"Held-out AUC {_figure(v['auc'], '.3f')} (age alone {_figure(v['auc_age_only'], '.3f')});"
+        f" Brier {_figure(v['brier'], '.4f')}.",
         "Calibration (predicted -> observed, by tenth of risk): "
         + ", ".join(f"{b['mean_predicted']:.3f}->{b['observed']:.3f}" for b in v["calibration"]),
     ]

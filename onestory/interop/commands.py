@@ -93,16 +93,27 @@ def _export(args):
 
 
 def _token_create(args):
+    from django.contrib.auth import get_user_model
+
+    from onestory.cli import CommandError
     from onestory.interop.actions import create_token
 
-    _row, token = create_token(by=_actor(), username=args.user, name=args.name)
+    try:
+        _row, token = create_token(by=_actor(), username=args.user, name=args.name)
+    except get_user_model().DoesNotExist as exc:
+        raise CommandError(f"no member of staff has the username {args.user!r}") from exc
     print(token)
     return 0
 
 
 def _token_revoke(args):
+    from onestory.cli import CommandError
     from onestory.interop.actions import revoke_token
+    from onestory.interop.models import ApiToken
 
-    revoke_token(by=_actor(), token_id=args.token_id)
+    try:
+        revoke_token(by=_actor(), token_id=args.token_id)
+    except ApiToken.DoesNotExist as exc:
+        raise CommandError(f"there is no API token {args.token_id}") from exc
     print(f"token {args.token_id} revoked")
     return 0

@@ -9,63 +9,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-# Statements a social worker drafts, and what people say when they rewrite them.
-DRAFTS = {
-    "about_me": [
-        "I have lived in this street for thirty years and I know all my neighbours.",
-        "I worked as a bus driver until I retired.",
-        "I am a grandmother of five and family is everything to me.",
-        "I used to be a nurse, so I know my own mind about my care.",
-    ],
-    "communication": [
-        "I hear better on my left side, so please sit on my left.",
-        "Please speak slowly and give me time to answer.",
-        "I prefer a phone call to a letter.",
-    ],
-    "support_me": [
-        "I need help getting washed and dressed in the morning, but not before 9.",
-        "I like to do as much as I can for myself; please ask before you help.",
-        "I need help with my tablets at breakfast and teatime.",
-    ],
-    "matters": [
-        "Staying in my own home matters most to me.",
-        "Seeing my grandchildren every Sunday matters to me.",
-        "Going to church on Sundays is important to me.",
-        "My dog Pip is my best friend and must stay with me.",
-    ],
-    "strengths": [
-        "I am a good cook and I like feeding people.",
-        "I know a lot about gardening and I help at the allotment.",
-        "I am good with numbers and I help at the lunch club with the money.",
-    ],
-    "network": [
-        "My daughter visits every evening after work.",
-        "My neighbour Joan does my shopping on Thursdays.",
-        "I go to the memory café at the library on Tuesdays.",
-    ],
-    "needs": [
-        "I have diabetes and my feet are sore, so walking far is hard.",
-        "I get breathless on the stairs because of my COPD.",
-        "My memory is not what it was and I forget my tablets.",
-    ],
-    "contingency": [
-        "If my daughter cannot come, I call my son on the number by the phone.",
-        "If I fall, I press my pendant alarm and wait for help.",
-        "If I feel unwell at night, I call 111 and then my daughter.",
-    ],
-}
-REWRITES = {
-    "about_me": "I drove the number 42 for thirty-one years and I still know every stop.",
-    "support_me": "I want help with my back and my feet, the rest I can do myself, thank you.",
-    "matters": "Staying at home with Pip matters more than anything.",
-    "needs": "My feet are the problem, not my head.",
-}
-GOALS = [
-    ("I want to walk to the corner shop by myself again.", "Physiotherapist and my daughter"),
-    ("I want to get back to the lunch club once a week.", "Social prescribing link worker"),
-    ("I want to manage my own tablets with a dosette box.", "Pharmacist and district nurse"),
-    ("I want to have a bath again, safely.", "Occupational therapist"),
-]
+from onestory.planning import demo_story
+
+# What each plan says comes from the person's own record: see `demo_story`.
 REPRESENTATIVES = ["Susan (daughter)", "David (son)", "Advocate from Age UK"]
 # Of people with an open adult social-care service, about two in three have a plan; at most
 # this many, so the demo stays quick (each person account hashes a password).
@@ -124,6 +70,69 @@ def _staff_actor(username: str):
     return actor_for_user(user) if user is not None else None
 
 
+# Long-term social-care services that mean the person lives in a care home.
+PLACEMENT_SERVICES = {
+    "Long Term Support: Nursing": demo_story.NURSING,
+    "Long Term Support: Residential": demo_story.RESIDENTIAL,
+}
+
+
+def person_profile(person, today: date | None = None) -> demo_story.Profile:
+    """What the demo's plan and budget for `person` rest on, read from their linked source
+    records: active conditions, their current long-term service (and so where they live),
+    an unpaid carer, and an emergency admission in the last year."""
+    from onestory.sources.models import SourceEvent, SourceRelationship
+
+    today = today or date.today()
+    events = SourceEvent.objects.filter(
+        record__links__run__is_current=True, record__links__person=person
+    )
+    conditions = tuple(
+        sorted(
+            {
+                e.code_display
+                for e in events.filter(kind="condition").exclude(status="resolved")
+                if e.code_display and e.end is None
+            }
+        )
+    )
+    services = [
+        e
+        for e in events.filter(kind="service", end__isnull=True).order_by("-start", "pk")
+        if (e.details or {}).get("client_type", "service_user") == "service_user"
+    ]
+    setting, service = demo_story.HOME, None
+    for e in services:
+        kind = PLACEMENT_SERVICES.get((e.details or {}).get("service_type", ""))
+        if kind is not None:
+            setting, service = kind, e
+            break
+    if service is None and services:
+        service = services[0]
+    details = (service.details or {}) if service is not None else {}
+    carer = relationship = ""
+    for r in SourceRelationship.objects.filter(
+        record__links__run__is_current=True, record__links__person=person, relationship="carer"
+    ).order_by("pk"):
+        if r.related_name:
+            carer = carer or r.related_name.split()[0]
+            said = (r.details or {}).get("relationship", "")
+            if said and said != "Unpaid carer":
+                relationship = relationship or said.lower()
+    admitted = events.filter(kind="admission", start__gte=today - timedelta(days=365)).exists()
+    hours = details.get("planned_hours_per_week")
+    return demo_story.Profile(
+        conditions=conditions,
+        setting=setting,
+        service=(details.get("service_component") or "") if service is not None else "",
+        weekly_cost_pence=details.get("weekly_cost_pence"),
+        hours_per_week=float(hours) if hours else None,
+        carer=carer,
+        carer_relationship=relationship,
+        recent_admission=admitted,
+    )
+
+
 def build_plan(person, *, pattern: str, worker, voice=None, coordinator=None, seed: int = 0):
     """One plan: the worker drafts a statement per section and goals; then, by pattern,
     the person (or representative) confirms some, rewrites one and writes their own
@@ -131,12 +140,11 @@ def build_plan(person, *, pattern: str, worker, voice=None, coordinator=None, se
     from onestory.planning import actions
     from onestory.sources.models import SourceEvent
 
+    profile = person_profile(person)
     plan = actions.create_plan(person, by=worker)
     rows = {}
-    for i, (code, texts) in enumerate(DRAFTS.items()):
-        rows[code] = actions.propose_statement(
-            plan, code, texts[(seed + i) % len(texts)], by=worker
-        )
+    for code, text in demo_story.statements(profile, seed).items():
+        rows[code] = actions.propose_statement(plan, code, text, by=worker)
     services = list(
         SourceEvent.objects.filter(
             record__links__run__is_current=True,
@@ -146,13 +154,12 @@ def build_plan(person, *, pattern: str, worker, voice=None, coordinator=None, se
         ).order_by("pk")[:2]
     )
     goals = []
-    for j in range(2):
-        text, helper = GOALS[(seed + j) % len(GOALS)]
+    for j, goal in enumerate(demo_story.goals(profile)):
         goals.append(
             actions.add_goal(
                 plan,
-                text,
-                who_helps=helper,
+                goal.text,
+                who_helps=goal.who_helps,
                 by_when=date.today() + timedelta(days=90 + 30 * j),
                 services=services[j : j + 1],
                 by=worker,
@@ -166,15 +173,16 @@ def build_plan(person, *, pattern: str, worker, voice=None, coordinator=None, se
             held_on=held,
             # Every third coordinated plan is overdue for review.
             next_review_on=held + timedelta(days=90 if seed % 3 == 0 else 180),
-            progress=[(goals[0], "some", "I got to the end of the road last week.", "")],
+            progress=[(goals[0], "some", "Some weeks are better than others.", "")],
             by=coordinator["actor"],
         )
     if voice is None or pattern == "drafts":
         return plan
     for code in ("matters", "communication", "strengths", "network"):
-        actions.confirm_statement(rows[code], by=voice)
-    rewrite = next(c for c in REWRITES if (seed + len(c)) % 2 == 0 or c == "needs")
-    actions.edit_statement(rows[rewrite], REWRITES[rewrite], by=voice)
+        if code != demo_story.rewrite(profile)[0]:
+            actions.confirm_statement(rows[code], by=voice)
+    code, text = demo_story.rewrite(profile)
+    actions.edit_statement(rows[code], text, by=voice)
     actions.confirm_statement(goals[0].statement, by=voice)
     return plan
 

@@ -372,8 +372,11 @@ class _FileImport:
                 "record_id", "relationship", "related_local_id", "related_name", "id", "details"
             )
         }
-        changed: set[int] = set()
-        pending: dict[tuple[int, str, str, str], tuple[int, dict[str, Any]]] = {}
+        # As for people, the last row read for each relationship wins: one person on two
+        # rows (a tenancy and an older homelessness case, each with its household_ref) gives
+        # the same relationship twice, and only the last version is compared and stored.
+        final: dict[tuple[int, str, str, str], tuple[int, dict[str, Any]]] = {}
+        facts: list[tuple[int, tuple[int, str, str, str], dict[str, Any]]] = []
         for index, parsed in enumerate(good):
             assert parsed.system is not None and parsed.person is not None
             sid = systems[parsed.system.code].id
@@ -381,14 +384,16 @@ class _FileImport:
             for rel in parsed.relationships:
                 key = (rid, rel.relationship, rel.related_local_id, rel.related_name)
                 details = _json_ready(rel.details)
-                current = stored.get(key)
-                if current is not None and current[1] == details:
-                    continue
-                previous = pending.get(key)
-                if previous is not None and previous[1] == details:
-                    continue  # already to be written by an earlier row of this file
-                changed.add(index)
-                pending[key] = (sid, details)
+                final[key] = (sid, details)
+                facts.append((index, key, details))
+        pending = {
+            key: value
+            for key, value in final.items()
+            if key not in stored or stored[key][1] != value[1]
+        }
+        changed = {
+            index for index, key, details in facts if key in pending and pending[key][1] == details
+        }
         to_create, to_update = [], []
         for key, (sid, details) in pending.items():
             current = stored.get(key)

@@ -1,6 +1,8 @@
 """`onestory demo` end to end on a small borough: every step runs, and a second run
 repeats none of the work."""
 
+import re
+
 import pytest
 
 from onestory.access.models import StaffMember
@@ -62,7 +64,7 @@ def test_example_people_are_linked_across_four_systems(demo):
     assert {str(Person.objects.get(pk=p.person_id).external_id) for p in people} <= set(listed)
 
 
-def test_demo_command_prints_logins_and_people(tmp_path, capsys):
+def test_demo_command_prints_logins_and_people_then_reports_nothing_new(tmp_path, capsys):
     class Args:
         people, seed, out = PEOPLE, SEED, tmp_path / "borough"
 
@@ -72,6 +74,63 @@ def test_demo_command_prints_logins_and_people(tmp_path, capsys):
         assert username in printed
     assert "onestory-demo" in printed
     assert "People to search for" in printed
+    logins = [line for line in printed.splitlines() if line.startswith("    ") and ".demo" in line]
+    assert len(logins) == len(DEMO_STAFF)
+    assert max(map(len, logins)) <= 80
+
+    assert _demo(Args) == 0
+    again = capsys.readouterr().out
+    assert re.search(r"Imported: [\d,]+ rows read, 0 stored", again), again
+    assert "(the person index was already up to date)" in again
+    assert "Budgets: already in place for the 3 example people." in again
+    assert "MDT: the demo caseload and meeting are already in place." in again
+    assert "Budgets: 0" not in again
+
+
+def _recorded_conditions(person_id: int) -> set[str]:
+    from onestory.sources.models import SourceEvent
+
+    return set(
+        SourceEvent.objects.filter(
+            record__links__run__is_current=True,
+            record__links__person_id=person_id,
+            kind="condition",
+            end__isnull=True,
+        )
+        .exclude(status="resolved")
+        .values_list("code_display", flat=True)
+    )
+
+
+def test_each_example_persons_plan_and_budget_follow_their_record(demo):
+    from onestory.budgets.models import Budget, BudgetLine
+    from onestory.planning.demo import person_profile
+    from onestory.planning.demo_story import CONDITION_WORDS
+    from onestory.planning.models import PlanStatement
+
+    _, result = demo
+    budgets = set()
+    for example in result["examples"]:
+        person = Person.objects.get(pk=example.person_id)
+        text = " ".join(
+            PlanStatement.objects.filter(plan__person=person).values_list("text", flat=True)
+        )
+        assert text
+        recorded = _recorded_conditions(person.pk)
+        for condition, (words, _) in CONDITION_WORDS.items():
+            if f"I have {words}," in text:
+                assert condition in recorded, (example.name, condition)
+        lines = list(
+            BudgetLine.objects.filter(stream__budget__person=person).values_list(
+                "description", "planned_pence"
+            )
+        )
+        if person_profile(person).in_placement:
+            assert "own home" not in text and "staying at home" not in text.lower()
+            assert not any("Home care" in d for d, _ in lines)
+        budget = Budget.objects.get(person=person)
+        budgets.add((tuple(sorted(lines)), budget.streams.count()))
+    assert len(budgets) == len(result["examples"]), "example budgets differ"
 
 
 def test_run_demo_gives_example_people_a_budget_tied_to_their_plan(demo):

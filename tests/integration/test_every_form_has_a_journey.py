@@ -36,7 +36,7 @@ JOURNEYS: dict[str, str] = {
     # access
     "login": "tests/integration/test_pages.py::test_login_with_password_then_lands_on_search",
     "logout": "tests/integration/test_form_journeys_others.py::test_logout_form_ends_the_session",
-    "break-glass-review": "tests/integration/test_access_pages.py::test_break_glass_review_records_outcome_and_note",
+    "break-glass-review": "tests/integration/test_access_pages.py::test_break_glass_queue_hides_grants_of_organisations_with_their_own_lead",
     "staff-create": "tests/integration/test_access_pages.py::test_staff_page_creates_account",
     "staff-assign": "tests/integration/test_access_pages.py::test_staff_page_assigns_role_and_organisation",
     "staff-active": "tests/integration/test_access_pages.py::test_staff_page_disables_and_enables_an_account",

@@ -76,3 +76,22 @@ def test_every_source_kind_maps_to_an_organisation_kind():
 
     assert set(ORGANISATION_KIND_FOR_SOURCE) == set(SOURCE_KINDS)
     assert set(ORGANISATION_KIND_FOR_SOURCE.values()) <= set(OrganisationKind.values)
+
+
+def test_login_lines_fit_80_columns_one_login_a_line():
+    from onestory.demo import DemoLogin, login_lines
+
+    long_org = "Demo Borough Health and Care Partnership (commissioner)"
+    logins = [
+        DemoLogin(
+            username, "onestory-demo", role, long_org if kind is None else "Ashbridge Council"
+        )
+        for username, role, kind, _ in DEMO_STAFF
+    ]
+    lines = login_lines(logins)
+    assert max(map(len, lines)) <= 80
+    assert "onestory-demo" in lines[0] and sum("onestory-demo" in line for line in lines) == 1
+    for username, role, _, _ in DEMO_STAFF:
+        assert any(
+            line.split()[:1] == [username] and role.replace("_", " ") in line for line in lines
+        )
