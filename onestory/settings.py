@@ -84,6 +84,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "onestory.home.context_processors.menu",
             ],
+            # nhs_date, nhs_datetime and the other shared filters on every page.
+            "builtins": ["onestory.record.templatetags.onestory"],
         },
     },
 ]
@@ -128,6 +130,12 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
+# Dates on screen in the NHS style, "2 May 2026" (with a time, "2 May 2026 at 3:15pm", by
+# the nhs_datetime filter). Locale formats override these, so onestory/formats/en_GB holds
+# the same; ISO 8601 stays in the API and exports.
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = r"j F Y \a\t H:i"
+FORMAT_MODULE_PATH = ["onestory.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"

@@ -43,6 +43,7 @@ from onestory.people.models import Person
 ACTION_LABELS = {
     "record.view": "Looked at your record",
     "record.timeline": "Looked at your timeline",
+    "record.summary": "Looked at your health summary (conditions, medicines, allergies)",
     "record.denied": "Tried to look at your record and was refused",
     "access.join_care_team": "Joined your care team",
     "access.leave_care_team": "Left your care team",

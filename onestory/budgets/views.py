@@ -35,6 +35,7 @@ from onestory.budgets.models import (
     HeldAs,
     StreamKind,
 )
+from onestory.forms import read_date
 from onestory.people.models import Person
 from onestory.portal.views import _portal, person_required
 from onestory.web import BadParameter, parse_int
@@ -54,11 +55,9 @@ def _pence(value: str, field: str) -> int:
     return pence
 
 
-def _date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        raise ValidationError(f"Enter {field} as a date, like 2025-04-01") from None
+def _date(post, name: str, field: str) -> date:
+    """A date from the three-box NHS date input; the error names the field."""
+    return read_date(post, name, label=field, required=True)  # required: never None
 
 
 @login_required
@@ -149,8 +148,8 @@ def _do_create(post, person, by) -> str:
         )
     actions.create_budget(
         person=person,
-        period_start=_date(post.get("period_start", ""), "the start"),
-        period_end=_date(post.get("period_end", ""), "the end"),
+        period_start=_date(post, "period_start", "the start date"),
+        period_end=_date(post, "period_end", "the end date"),
         indicative=indicative,
         by=by,
     )
@@ -200,7 +199,7 @@ def _do_spend(post, person, by) -> str:
         stream=stream,
         kind=post.get("kind", ""),
         amount_pence=_pence(post.get("amount", ""), "the amount"),
-        on=_date(post.get("on", ""), "the date"),
+        on=_date(post, "on", "the date"),
         description=post.get("description", ""),
         line=line,
         by=by,
@@ -214,8 +213,8 @@ def _do_return(post, person, by) -> str:
     dp_return = actions.receive_direct_payment_return(
         stream=stream,
         statement_csv=upload,
-        period_start=_date(post.get("period_start", ""), "the start"),
-        period_end=_date(post.get("period_end", ""), "the end"),
+        period_start=_date(post, "period_start", "the start date"),
+        period_end=_date(post, "period_end", "the end date"),
         opening_balance_pence=_pence(post.get("opening", "0"), "the opening balance"),
         threshold_pence=_pence(post.get("threshold", "0"), "the threshold"),
         by=by,
@@ -248,7 +247,7 @@ def _do_deferred(post, person, by) -> str:
         raise ValidationError("Enter the interest rate as a percentage, like 4.15") from None
     agreement = actions.create_deferred_payment_agreement(
         person=person,
-        start=_date(post.get("start", ""), "the start"),
+        start=_date(post, "start", "the start date"),
         property_value_pence=_pence(post.get("property", ""), "the home's value"),
         weekly_deferred_pence=_pence(post.get("weekly", ""), "the weekly amount"),
         annual_interest_rate=rate,

@@ -6,7 +6,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +15,7 @@ from onestory.access.domain.roles import Permission
 from onestory.access.policy import actor_for_user, has_permission
 from onestory.casework import actions, agenda, queries
 from onestory.casework.domain.efi import FIT, MILD, MODERATE, SEVERE
+from onestory.forms import read_date
 
 CATEGORIES = (FIT, MILD, MODERATE, SEVERE)
 
@@ -26,11 +27,9 @@ def _float(value: str) -> float | None:
         return None
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
+def _date(data, name: str, label: str) -> date | None:
+    """A date from the three-box NHS date input; ValidationError names the field."""
+    return read_date(data, name, label=label, required=True)
 
 
 def _int(value: str, default: int = 1) -> int:
@@ -211,12 +210,13 @@ def meetings(request):
     by = actor_for_user(request.user)
     all_meetings = queries.meetings(by=by)
     if request.method == "POST":
-        meets_on = _date(request.POST.get("meets_on", ""))
-        if meets_on is None:
+        try:
+            meets_on = _date(request.POST, "meets_on", "The meeting date")
+        except ValidationError as exc:
             return render(
                 request,
                 "casework/meetings.html",
-                {"meetings": all_meetings, "error": "Enter the meeting date."},
+                {"meetings": all_meetings, "error": exc.messages[0]},
                 status=400,
             )
         meeting = actions.create_meeting(
@@ -273,7 +273,13 @@ def assign_action(request, meeting_id: int):
     m = agenda.get_meeting(meeting_id, by=by, check_role=False)
     item = agenda.agenda_item(m, request.POST.get("item"))
     assignee = queries.coordinators().filter(pk=_int(request.POST.get("assignee"), 0)).first()
-    due = _date(request.POST.get("due", ""))
+    try:
+        due = _date(request.POST, "due", "The due date")
+    except ValidationError as exc:
+        # Check the person first: a refused reader learns nothing, even from an error.
+        queries.check_person(by, item.person, attempted="casework.assign_action")
+        messages.error(request, exc.messages[0])
+        return redirect("mdt-meeting", meeting_id=m.pk)
     description = request.POST.get("description", "").strip()
     if assignee is None or due is None or not description:
         # Check the person first: a refused reader learns nothing, even from an error.

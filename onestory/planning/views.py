@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from onestory.access.policy import actor_for_user
+from onestory.forms import read_date
 from onestory.planning import actions, queries
 from onestory.planning.domain.sections import sections_for
 from onestory.planning.models import Plan, PlanKind, Progress
@@ -37,11 +38,9 @@ def _error(request, exc) -> None:
     messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value.strip()) if value and value.strip() else None
-    except ValueError:
-        raise ValidationError(f"{value!r} is not a date (use YYYY-MM-DD).") from None
+def _date(data, name: str, label: str, *, required: bool = False) -> date | None:
+    """A date from the three-box NHS date input; the error names the field."""
+    return read_date(data, name, label=label, required=required)
 
 
 @login_required
@@ -146,7 +145,7 @@ def add_goal(request, by, person_id, kind):
         _existing(person_id, kind),
         request.POST.get("text", ""),
         who_helps=request.POST.get("who_helps", ""),
-        by_when=_date(request.POST.get("by_when", "")),
+        by_when=_date(request.POST, "by_when", "By when"),
         services=int_list_param(request, "services", minimum=1),
         budget_line=request.POST.get("budget_line", ""),
         by=by,
@@ -157,10 +156,8 @@ def add_goal(request, by, person_id, kind):
 def review(request, by, person_id, kind):
     """A review: progress on each goal and the next review date."""
     p = _existing(person_id, kind)
-    held_on = _date(request.POST.get("held_on", "")) or date.today()
-    next_on = _date(request.POST.get("next_review_on", ""))
-    if next_on is None:
-        raise ValidationError("Enter the date of the next review.")
+    held_on = _date(request.POST, "held_on", "The review date") or date.today()
+    next_on = _date(request.POST, "next_review_on", "The date of the next review", required=True)
     progress = []
     for goal in p.goals.all():
         state = request.POST.get(f"progress:{goal.external_id}", "")

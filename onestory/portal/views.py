@@ -6,23 +6,28 @@ same queries and actions staff use, so the access policy decides here too."""
 
 import secrets
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from onestory.access import actions
 from onestory.access import queries as access_queries
+from onestory.access.access_log import access_log_page
 from onestory.access.policy import actor_for_user
 from onestory.audit.domain.actor import Actor
+from onestory.forms import date_parts, has_date, read_date, read_date_range
 from onestory.people.domain.nhs_number import is_valid, normalise
 from onestory.portal import queries
 from onestory.record import queries as record_queries
+from onestory.record.clinical_summary import get_clinical_summary
 from onestory.record.domain.labels import category_label
 from onestory.record.domain.search import parse_date_of_birth
+from onestory.record.visits import visit_for
 from onestory.web import int_param
 
 # The sensitive categories a person may refuse for everyone, in plain words.
@@ -122,13 +127,20 @@ def _demo_sign_in(request, context):
     if not _demo_enabled():
         raise PermissionDenied("Signing in with an NHS number and date of birth is demo-only.")
     nhs = normalise(request.POST.get("nhs_number", ""))
-    dob_text = request.POST.get("dob", "").strip()
-    context["values"] = {"nhs_number": request.POST.get("nhs_number", ""), "dob": dob_text}
+    context["values"] = {
+        "nhs_number": request.POST.get("nhs_number", ""),
+        **{f"dob-{p}": v for p, v in date_parts(request.POST, "dob").items()},
+    }
     errors = {}
     if not is_valid(nhs):
         errors["nhs_number"] = "Enter a 10-digit NHS number, like 999 123 4561"
     try:
-        dob = parse_date_of_birth(dob_text)
+        if has_date(request.POST, "dob") or not request.POST.get("dob"):
+            dob = read_date(request.POST, "dob", label="Date of birth", required=True, past=True)
+        else:  # a single box (older clients): 31/03/1950 or 1950-03-31
+            dob = parse_date_of_birth(request.POST.get("dob", ""))
+    except ValidationError as exc:
+        errors["dob"] = exc.messages[0]
     except ValueError as exc:
         errors["dob"] = str(exc)
     if errors:
@@ -165,11 +177,29 @@ def sign_out(request):
 def my_record(request, person, by):
     """The person's whole record: every category, every service."""
     page = int_param(request, "page", 1, minimum=1)
-    record = record_queries.get_person_record(person.external_id, by=by)
-    timeline = record_queries.get_timeline(person.external_id, by=by, page=page)
-    return render(
-        request, "portal/record.html", {"record": record, "timeline": timeline, **_portal(request)}
+    visit = visit_for(request)
+    date_from, date_to, date_errors = read_date_range(request.GET)
+    record = record_queries.get_person_record(person.external_id, by=by, visit=visit)
+    timeline = record_queries.get_timeline(
+        person.external_id, by=by, page=page, date_from=date_from, date_to=date_to, visit=visit
     )
+    kept = [
+        (f"{name}-{part}", value)
+        for name in ("from", "to")
+        for part, value in date_parts(request.GET, name).items()
+        if value
+    ]
+    context = {
+        "record": record,
+        "timeline": timeline,
+        "clinical": get_clinical_summary(person.external_id, by=by, visit=visit),
+        "date_values": request.GET,
+        "date_errors": date_errors,
+        "dated": bool(kept),
+        "page_query": urlencode(kept) + "&" if kept else "",
+        **_portal(request),
+    }
+    return render(request, "portal/record.html", context)
 
 
 def _sharing_rows(choices) -> dict:
@@ -239,6 +269,35 @@ def sharing(request, person, by):
 @person_required
 @require_GET
 def access_log(request, person, by):
-    """Everyone who has looked at, or tried to look at, the person's record."""
-    entries = access_queries.access_log_for_person(person, by=by)
-    return render(request, "portal/access_log.html", {"entries": entries, **_portal(request)})
+    """Everyone who has looked at, or tried to look at, the person's record: a page at a
+    time, filtered by organisation and dates (all in the address, so Back works)."""
+    date_from, date_to, date_errors = read_date_range(request.GET)
+    organisation = request.GET.get("organisation", "").strip()
+    log = access_log_page(
+        person,
+        by=by,
+        organisation=organisation,
+        date_from=date_from,
+        date_to=date_to,
+        page=_page(request),
+    )
+    kept = [("organisation", organisation)] if organisation else []
+    kept += [
+        (f"{name}-{part}", value)
+        for name in ("from", "to")
+        for part, value in date_parts(request.GET, name).items()
+        if value
+    ]
+    context = {
+        "log": log,
+        "entries": log.entries,
+        "date_values": request.GET,
+        "date_errors": date_errors,
+        "page_query": urlencode(kept) + "&" if kept else "",
+        **_portal(request),
+    }
+    return render(request, "portal/access_log.html", context)
+
+
+def _page(request) -> int:
+    return int_param(request, "page", 1, minimum=1)

@@ -229,6 +229,8 @@ class TimelineFilters(Schema):
     category: list[str] | None = Field(None, description="Data categories to include")
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=200)
+    from_date: date | None = Field(None, description="Entries starting on or after (YYYY-MM-DD)")
+    to_date: date | None = Field(None, description="Entries starting on or before (YYYY-MM-DD)")
 
 
 _ERRORS = {401: ErrorOut, 403: ErrorOut}
@@ -287,4 +289,6 @@ def person_timeline(request, person_id: uuid.UUID, filters: Query[TimelineFilter
         categories=filters.category or [],
         page=filters.page,
         page_size=filters.page_size,
+        date_from=filters.from_date,
+        date_to=filters.to_date,
     )

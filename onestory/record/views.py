@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +18,10 @@ from onestory.access.domain.decision import NOT_SHARED
 from onestory.access.domain.roles import Permission
 from onestory.access.models import CareTeamJoinRequest
 from onestory.access.policy import actor_for_user, has_permission
-from onestory.record import queries
-from onestory.record.domain.search import SearchQueryError, parse_search
+from onestory.forms import date_parts, has_date, read_date, read_date_range
+from onestory.record import clinical_summary, queries
+from onestory.record.domain.search import SearchQueryError, parse_date_of_birth, parse_search
+from onestory.record.visits import visit_for
 
 SEARCH_FIELDS = ("name", "dob", "nhs_number", "postcode")
 SEARCH_PAGE_SIZE = 50
@@ -37,7 +39,15 @@ def search(request):
         if has_permission(by, Permission.REVIEW_BREAK_GLASS):
             return redirect("break-glass-queue")
     values = {f: request.GET.get(f, "").strip() for f in SEARCH_FIELDS}
-    context = {"values": values, "errors": {}, "results": None}
+    context = {"values": values, "errors": {}, "results": None, "dob_parts": _dob_parts(request)}
+    if has_date(request.GET, "dob"):
+        # The three-box date input; a bare ?dob=31/03/1950 (older links) still works.
+        try:
+            born = read_date(request.GET, "dob", label="Date of birth", past=True)
+        except ValidationError as exc:
+            context["errors"] = {"dob": exc.messages[0]}
+            return render(request, "record/search.html", context)
+        values["dob"] = born.isoformat() if born else ""
     if any(values.values()):
         page = max(1, _int(request.GET.get("page"), 1))
         try:
@@ -56,12 +66,32 @@ def search(request):
     return render(request, "record/search.html", context)
 
 
+def _dob_parts(request) -> dict[str, str]:
+    """The date of birth boxes to show again: as typed, or from an older ?dob= link."""
+    if has_date(request.GET, "dob"):
+        return date_parts(request.GET, "dob")
+    try:
+        born = parse_date_of_birth(request.GET.get("dob", ""))
+    except ValueError:
+        born = None
+    if born is None:
+        return {"day": "", "month": "", "year": ""}
+    return {"day": str(born.day), "month": str(born.month), "year": str(born.year)}
+
+
 def _timeline_args(request) -> dict:
+    date_from, date_to, _errors = read_date_range(request.GET)
     return {
         "systems": request.GET.getlist("system"),
         "kinds": request.GET.getlist("kind"),
         "page": _int(request.GET.get("page"), 1),
+        "date_from": date_from,
+        "date_to": date_to,
+        "visit": visit_for(request),
     }
+
+
+DATE_BOUNDS = (("from", "From"), ("to", "To"))
 
 
 def _int(value, default: int) -> int:
@@ -75,6 +105,13 @@ def _timeline_context(request, timeline) -> dict:
     """Pagination links that keep the current filters."""
     filters = [("system", s.value) for s in timeline.systems if s.selected]
     filters += [("kind", k.value) for k in timeline.kinds if k.selected]
+    filters += [
+        (f"{name}-{part}", value)
+        for name, _label in DATE_BOUNDS
+        for part, value in date_parts(request.GET, name).items()
+        if value
+    ]
+    _from, _to, date_errors = read_date_range(request.GET)
 
     def page_url(n: int) -> str:
         return "?" + urlencode([*filters, ("page", n)])
@@ -95,6 +132,8 @@ def _timeline_context(request, timeline) -> dict:
         "previous_url": page_url(timeline.page - 1) if timeline.has_previous else "",
         "next_url": page_url(timeline.page + 1) if timeline.has_next else "",
         "filtered": bool(filters),
+        "date_errors": date_errors,
+        "date_values": request.GET,
     }
 
 
@@ -111,11 +150,13 @@ def person(request, person_id):
     without access, a page (403) that shows nothing about them and offers to join the care
     team or break glass."""
     by = actor_for_user(request.user, "page")
+    if _wants_section(request):
+        return timeline(request, person_id)
     try:
-        record = queries.get_person_record(person_id, by=by)
+        record = queries.get_person_record(person_id, by=by, visit=visit_for(request))
     except PermissionDenied:
         return _no_access(request, by, person_id)
-    timeline = queries.get_timeline(person_id, by=by, **_timeline_args(request))
+    timeline_page = queries.get_timeline(person_id, by=by, **_timeline_args(request))
     who = access_queries.person_by_external_id(person_id)
     decision = queries.access_decision(person_id, by=by)
     context = {
@@ -130,7 +171,10 @@ def person(request, person_id):
         "my_username": request.user.get_username(),
         "my_organisation": by.organisation,
         "joined": request.GET.get("joined") == "1",
-        **_timeline_context(request, timeline),
+        "clinical": clinical_summary.get_clinical_summary(
+            person_id, by=by, visit=visit_for(request)
+        ),
+        **_timeline_context(request, timeline_page),
     }
     return render(request, "record/person.html", context)
 
@@ -229,10 +273,26 @@ def leave_care_team(request, membership_id: int):
 @login_required
 @require_GET
 def timeline(request, person_id):
-    """The timeline alone: the fragment htmx swaps in, or a page of its own without JS."""
+    """The timeline alone: the section htmx swaps in (filters and results, so that the page
+    htmx keeps for Back shows the filters that were applied), or a page of its own
+    without JS."""
     by = actor_for_user(request.user, "page")
     tl = queries.get_timeline(person_id, by=by, **_timeline_args(request))
     context = _timeline_context(request, tl)
-    if request.headers.get("HX-Request") == "true":
-        return render(request, "record/_timeline.html", context)
+    if _wants_section(request):
+        response = render(request, "record/_timeline_section.html", context)
+        # The address to keep for Back and bookmarks: the person page with these filters.
+        kept = [(k, v) for k, values in request.GET.lists() for v in values if v]
+        query = "?" + urlencode(kept) if kept else ""
+        response["HX-Push-Url"] = reverse("person", args=[person_id]) + query
+        return response
     return render(request, "record/timeline.html", context)
+
+
+def _wants_section(request) -> bool:
+    """An htmx filter or page click (not htmx restoring a page for Back, which needs the
+    whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )

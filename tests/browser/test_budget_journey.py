@@ -49,8 +49,9 @@ def test_coordinator_builds_budget_and_person_sees_balance(margaret, live_server
         cc.get_by_role("link", name="Personal budget").click()
         cc.wait_for_url(f"{base}/people/{margaret.external_id}/budget/")
 
-        cc.fill("#period_start", "2025-04-01")
-        cc.fill("#period_end", "2026-04-01")
+        for box, value in (("period_start", (1, 4, 2025)), ("period_end", (1, 4, 2026))):
+            for part, number in zip(("day", "month", "year"), value, strict=True):
+                cc.fill(f"#{box}-{part}", str(number))
         cc.get_by_role("button", name="Create budget").click()
         assert "Budget created." in cc.inner_text("[data-testid=budget-done]")
 
@@ -90,7 +91,9 @@ def test_coordinator_builds_budget_and_person_sees_balance(margaret, live_server
             spend.locator("select[name=line]").select_option(label=what)
             spend.locator("input[name=description]").fill(f"{what}: April")
             spend.locator("input[name=amount]").fill(spent)
-            spend.locator("input[name=on]").fill("2025-04-30")
+            spend.locator("input[name=on-day]").fill("30")
+            spend.locator("input[name=on-month]").fill("4")
+            spend.locator("input[name=on-year]").fill("2025")
             spend.get_by_role("button", name="Record spend").click()
             cc.wait_for_selector("[data-testid=budget-done]")
 

@@ -1,6 +1,9 @@
 """Under the Content-Security-Policy the pages still work in a real browser: the who-pays
-Plotly chart draws, the person page's timeline filter swaps its results in with htmx, and
-the browser reports no CSP violation on the way."""
+Plotly chart draws, the person page's timeline filter swaps its results in with htmx and
+keeps the filter in the page address, and the browser reports no CSP violation on the way."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -63,5 +66,11 @@ def test_timeline_filter_swaps_in_with_htmx_under_the_csp(signed_in, page):
     page.wait_for_function(
         f"document.querySelectorAll('#timeline-results tr[data-kind]').length === {expected}"
     )
-    assert page.url == f"{base}/people/{person.external_id}/"  # swapped in, not a new page
+    # Swapped in, not a new page, and the filter is kept in the address (Back, bookmarks).
+    page.wait_for_url(re.compile(r"\?system="))
+    address = urlsplit(page.url)
+    assert f"{address.scheme}://{address.netloc}{address.path}" == (
+        f"{base}/people/{person.external_id}/"
+    )
+    assert parse_qs(address.query) == {"system": [first.get_attribute("value")]}
     _no_violations(page, console)

@@ -131,7 +131,9 @@ def test_journey_sign_in_search_open_record_shows_four_systems(
     assert page.get_by_role("heading", name="Find a person").is_visible()
 
     page.fill("#name", chosen.name)
-    page.fill("#dob", chosen.date_of_birth.strftime("%d/%m/%Y"))
+    page.fill("#dob-day", str(chosen.date_of_birth.day))
+    page.fill("#dob-month", str(chosen.date_of_birth.month))
+    page.fill("#dob-year", str(chosen.date_of_birth.year))
     page.get_by_role("button", name="Search").click()
     page.wait_for_selector("#results")
     person_link = page.locator(f"a[href='/people/{chosen.external_id}/']")

@@ -80,7 +80,9 @@ def test_mdt_lead_takes_on_runs_meeting_assigns_and_social_worker_completes(
 
     # A meeting: the agenda starts with the caseload.
     page.goto(f"{base}/mdt/meetings/")
-    page.fill("#meets_on", date.today().isoformat())
+    page.fill("#meets_on-day", str(date.today().day))
+    page.fill("#meets_on-month", str(date.today().month))
+    page.fill("#meets_on-year", str(date.today().year))
     page.get_by_role("button", name="Create meeting and agenda").click()
     item = page.locator("[data-testid=agenda-item]").first
     assert name in item.inner_text()
@@ -91,7 +93,10 @@ def test_mdt_lead_takes_on_runs_meeting_assigns_and_social_worker_completes(
     item.locator("select[name=assignee]").select_option(
         label=item.locator("select[name=assignee] option", has_text="sw.amira").inner_text()
     )
-    item.locator("input[name=due]").fill((date.today() + timedelta(days=14)).isoformat())
+    due = date.today() + timedelta(days=14)
+    item.locator("input[name=due-day]").fill(str(due.day))
+    item.locator("input[name=due-month]").fill(str(due.month))
+    item.locator("input[name=due-year]").fill(str(due.year))
     item.get_by_role("button", name="Assign action").click()
     page.wait_for_selector("[data-testid=action]")
     assert "Care Act assessment" in page.locator("[data-testid=agenda-item]").first.inner_text()

@@ -38,7 +38,7 @@ def test_openapi_schema_lists_the_people_paths(client):
     schemas = response.json()["components"]["schemas"]
     assert {"PersonRecordOut", "TimelineOut", "SearchOut"} <= set(schemas)
     params = {p["name"] for p in paths["/api/people/{person_id}/timeline"]["get"]["parameters"]}
-    assert {"system", "kind", "page", "page_size"} <= params
+    assert {"system", "kind", "page", "page_size", "from_date", "to_date"} <= params
 
 
 def test_interactive_docs_page_is_served(client):
@@ -132,6 +132,15 @@ def test_api_timeline_filters_and_pages(api, margaret):
     assert {i["system"]["code"] for i in filtered["items"]} == {"gp:B86001", "housing:H001"}
     by_kind = api.get(url, {"kind": "adaptation"}).json()
     assert {i["kind"] for i in by_kind["items"]} == {"adaptation"} and by_kind["total"] == 2
+
+
+def test_api_timeline_date_range_takes_iso_dates(api, margaret):
+    url = f"/api/people/{margaret.external_id}/timeline"
+    later = api.get(url, {"from_date": "2025-03-01"}).json()
+    assert later["total"] == 5 and {i["start"] for i in later["items"]} == {"2025-03-03"}
+    earlier = api.get(url, {"to_date": "2025-02-28"}).json()
+    assert earlier["total"] == 5 and {i["start"] for i in earlier["items"]} == {"2025-02-24"}
+    assert api.get(url, {"from_date": "3 March 2025"}).status_code == 422
 
 
 def test_api_unknown_person_is_404(api):

@@ -127,7 +127,7 @@ def _setup(role: str, endpoint: str, related: bool, refused: bool):
 
 def _request(client, endpoint: str, ctx: dict):
     pid = ctx["person"].external_id
-    due = (timezone.localdate() + timedelta(days=7)).isoformat()
+    due = timezone.localdate() + timedelta(days=7)
     if endpoint == "worklist":
         return client.get("/mdt/worklist/")
     if endpoint == "worklist_csv":
@@ -153,7 +153,10 @@ def _request(client, endpoint: str, ctx: dict):
                 "item": ctx["item"].pk,
                 "description": DESCRIPTION,
                 "assignee": ctx["user"].staff.pk,
-                "due": due,
+                # the three-box NHS date input
+                "due-day": due.day,
+                "due-month": due.month,
+                "due-year": due.year,
             },
         )
     if endpoint == "complete_action":

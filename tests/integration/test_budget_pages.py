@@ -26,10 +26,37 @@ def coordinator_user(person):
     return u
 
 
+def _boxes(name, day, month, year):
+    return {f"{name}-day": day, f"{name}-month": month, f"{name}-year": year}
+
+
+def test_budget_page_date_without_a_year_names_the_field(client, person, coordinator_user):
+    client.force_login(coordinator_user)
+    url = reverse("person-budget-action", args=[person.external_id])
+    client.post(
+        url,
+        {
+            "action": "create",
+            **_boxes("period_start", 1, 4, ""),
+            **_boxes("period_end", 1, 4, 2026),
+        },
+    )
+    html = client.get(reverse("person-budget", args=[person.external_id])).content.decode()
+    assert "The start date must include a year" in html
+    assert not person.budgets.exists()
+
+
 def test_budget_page_builds_budget_through_forms(client, person, coordinator_user):
     client.force_login(coordinator_user)
     url = reverse("person-budget-action", args=[person.external_id])
-    client.post(url, {"action": "create", "period_start": "2025-04-01", "period_end": "2026-04-01"})
+    client.post(
+        url,
+        {
+            "action": "create",
+            **_boxes("period_start", 1, 4, 2025),
+            **_boxes("period_end", 1, 4, 2026),
+        },
+    )
     budget = person.budgets.get()
     client.post(
         url,
@@ -59,7 +86,7 @@ def test_budget_page_builds_budget_through_forms(client, person, coordinator_use
             "stream": stream.external_id,
             "kind": "invoice",
             "amount": "150.25",
-            "on": "2025-05-01",
+            **_boxes("on", 1, 5, 2025),
             "description": "May",
         },
     )
@@ -71,7 +98,14 @@ def test_budget_page_builds_budget_through_forms(client, person, coordinator_use
 def test_budget_page_shows_a_form_error(client, person, coordinator_user):
     client.force_login(coordinator_user)
     url = reverse("person-budget-action", args=[person.external_id])
-    client.post(url, {"action": "create", "period_start": "2025-04-01", "period_end": "2025-03-01"})
+    client.post(
+        url,
+        {
+            "action": "create",
+            **_boxes("period_start", 1, 4, 2025),
+            **_boxes("period_end", 1, 3, 2025),
+        },
+    )
     html = client.get(reverse("person-budget", args=[person.external_id])).content.decode()
     assert "must end after it starts" in html
 

@@ -176,6 +176,26 @@ def test_meeting_agenda_from_caseload_then_worklist(scored, client, lead, social
     assert "Withheld" in page.content.decode()
 
 
+def _date_boxes(name, value):
+    return {f"{name}-day": value.day, f"{name}-month": value.month, f"{name}-year": value.year}
+
+
+def test_new_meeting_date_is_entered_as_day_month_year(scored, client, lead):
+    from onestory.casework.models import MdtMeeting
+
+    client.force_login(lead)
+    url = reverse("mdt-meetings")
+    response = client.post(
+        url, {"title": "MDT", "meets_on-day": "31", "meets_on-month": "2", "meets_on-year": "2027"}
+    )
+    assert response.status_code == 400
+    assert "The meeting date must be a real date" in response.content.decode()
+    assert not MdtMeeting.objects.exists()
+    response = client.post(url, {"title": "MDT", **_date_boxes("meets_on", AS_OF)})
+    assert response.status_code == 302
+    assert MdtMeeting.objects.get().meets_on == AS_OF
+
+
 def test_action_reaches_the_assignee_and_completion_is_audited(scored, client, lead, social_worker):
     people, _ = scored
     by = actor_for_user(lead)
@@ -188,7 +208,7 @@ def test_action_reaches_the_assignee_and_completion_is_audited(scored, client, l
             "item": item.pk,
             "description": "Care Act assessment",
             "assignee": social_worker.staff.pk,
-            "due": (timezone.localdate() + timedelta(days=7)).isoformat(),
+            **_date_boxes("due", timezone.localdate() + timedelta(days=7)),
         },
     )
     action = MdtAction.objects.get()

@@ -127,7 +127,15 @@ def test_budget_indicative_form_by_stranger_is_403(client, person, stranger):
 
 def test_budget_create_form_creates_the_budget_and_audits(client, person, coordinator):
     client.force_login(coordinator)
-    data = {"action": "create", "period_start": "2025-04-01", "period_end": "2026-04-01"}
+    data = {
+        "action": "create",
+        "period_start-day": "1",
+        "period_start-month": "4",
+        "period_start-year": "2025",
+        "period_end-day": "1",
+        "period_end-month": "4",
+        "period_end-year": "2026",
+    }
     assert _post(client, person, data).status_code == 302
     assert Budget.objects.get(person=person).period_end == date(2026, 4, 1)
     assert _audited(person, "budget.create") == 1
@@ -135,14 +143,22 @@ def test_budget_create_form_creates_the_budget_and_audits(client, person, coordi
 
 def test_budget_create_form_bad_date_shows_error(client, person, coordinator):
     client.force_login(coordinator)
-    _post(client, person, {"action": "create", "period_start": "soon", "period_end": ""})
-    assert "Enter the start as a date" in _page(client, person)
+    _post(client, person, {"action": "create", "period_start-day": "soon", "period_end-day": ""})
+    assert "The start date must include a month and year" in _page(client, person)
     assert not Budget.objects.filter(person=person).exists()
 
 
 def test_budget_create_form_by_stranger_is_403(client, person, stranger):
     client.force_login(stranger)
-    data = {"action": "create", "period_start": "2025-04-01", "period_end": "2026-04-01"}
+    data = {
+        "action": "create",
+        "period_start-day": "1",
+        "period_start-month": "4",
+        "period_start-year": "2025",
+        "period_end-day": "1",
+        "period_end-month": "4",
+        "period_end-year": "2026",
+    }
     assert _post(client, person, data).status_code == 403
     assert not Budget.objects.filter(person=person).exists()
 
@@ -223,7 +239,9 @@ def _spend_data(stream, **kw):
         "stream": stream.external_id,
         "kind": "payment",
         "amount": "150.25",
-        "on": "2025-05-01",
+        "on-day": "1",
+        "on-month": "5",
+        "on-year": "2025",
         "description": "May",
         **kw,
     }
@@ -269,8 +287,12 @@ def _return_data(stream, content=STATEMENT):
         "action": "return",
         "stream": stream.external_id,
         "statement_file": SimpleUploadedFile("statement.csv", content, "text/csv"),
-        "period_start": "2025-04-01",
-        "period_end": "2025-06-30",
+        "period_start-day": "1",
+        "period_start-month": "4",
+        "period_start-year": "2025",
+        "period_end-day": "30",
+        "period_end-month": "6",
+        "period_end-year": "2025",
         "opening": "0",
         "threshold": "200",
     }
@@ -346,7 +368,9 @@ def test_budget_decide_form_by_stranger_is_403(client, person, stranger, dp_retu
 def _deferred_data(**kw):
     return {
         "action": "deferred",
-        "start": "2025-04-01",
+        "start-day": "1",
+        "start-month": "4",
+        "start-year": "2025",
         "property": "250000",
         "weekly": "300",
         "rate": "4.15",

@@ -234,3 +234,42 @@ def test_overdue_and_report_pages(client, plan, sw_user):
     client.force_login(f.user("comm", role="commissioner"))
     html = client.get("/plans/report/").content.decode()
     assert "In the person's own words" in html and 'data-testid="report"' in html
+
+
+def test_goal_by_when_is_entered_as_day_month_year(client, plan, sw_user):
+    from datetime import date
+
+    from onestory.planning.models import Goal
+
+    client.force_login(sw_user)
+    url = f"/people/{plan.person.external_id}/plan/goals/"
+    html = client.get(f"/people/{plan.person.external_id}/plan/").content.decode()
+    assert 'name="by_when-day"' in html and "YYYY-MM-DD" not in html
+    client.post(
+        url,
+        {
+            "text": "I want to walk to the shops.",
+            "by_when-day": "1",
+            "by_when-month": "3",
+            "by_when-year": "2027",
+        },
+    )
+    goal = Goal.objects.get(statement__text="I want to walk to the shops.")
+    assert goal.by_when == date(2027, 3, 1)
+
+
+def test_review_without_next_review_year_names_the_field(client, plan, sw_user):
+    from onestory.planning.models import Review
+
+    client.force_login(sw_user)
+    url = f"/people/{plan.person.external_id}/plan/reviews/"
+    response = client.post(
+        url, {"next_review_on-day": "1", "next_review_on-month": "3"}, follow=True
+    )
+    assert "The date of the next review must include a year" in response.content.decode()
+    assert not Review.objects.exists()
+    client.post(
+        url,
+        {"next_review_on-day": "1", "next_review_on-month": "3", "next_review_on-year": "2027"},
+    )
+    assert Review.objects.get().next_review_on.isoformat() == "2027-03-01"

@@ -79,7 +79,13 @@ def test_demo_sign_in_with_nhs_number_and_date_of_birth_opens_record(client, set
     nhs = next(link.record.nhs_number for link in margaret.links.all() if link.record.nhs_number)
     response = client.post(
         reverse("portal-login"),
-        {"method": "demo", "nhs_number": nhs, "dob": "31/03/1950"},
+        {
+            "method": "demo",
+            "nhs_number": nhs,
+            "dob-day": "31",
+            "dob-month": "3",
+            "dob-year": "1950",
+        },
         follow=True,
     )
     html = html_of(response)
@@ -89,6 +95,20 @@ def test_demo_sign_in_with_nhs_number_and_date_of_birth_opens_record(client, set
     client.logout()
     client.post(reverse("portal-login"), {"method": "demo", "nhs_number": nhs, "dob": "31/03/1950"})
     assert client.get(reverse("portal-home")).status_code == 200
+
+
+def test_demo_sign_in_date_of_birth_without_year_names_the_field(client, settings, margaret):
+    settings.ENV = "demo"
+    nhs = next(link.record.nhs_number for link in margaret.links.all() if link.record.nhs_number)
+    response = client.post(
+        reverse("portal-login"),
+        {"method": "demo", "nhs_number": nhs, "dob-day": "31", "dob-month": "3"},
+    )
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "Date of birth must include a year" in html
+    assert 'name="dob-day" type="text" inputmode="numeric" value="31"' in html
+    assert not client.session.get("_auth_user_id")
 
 
 def test_demo_sign_in_with_wrong_date_of_birth_is_refused(client, settings, margaret):

@@ -319,3 +319,60 @@ def test_fhir_synthea_bundle_reads(tmp_path):
     assert {"encounter", "observation"} <= kinds
     assert all(e.start is not None for e in events)
     assert any(e.practitioner for e in events if e.kind == "encounter")
+
+
+def test_fhir_allergy_and_flag_become_allergy_and_alert_events(tmp_path):
+    data = bundle()
+    data["entry"].append(
+        entry(
+            "urn:uuid:00000000-0000-4000-8000-0000000000a1",
+            {
+                "resourceType": "AllergyIntolerance",
+                "id": "al1",
+                "clinicalStatus": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/"
+                            "allergyintolerance-clinical",
+                            "code": "active",
+                        }
+                    ]
+                },
+                "criticality": "high",
+                "code": {
+                    "coding": [
+                        {
+                            "system": "http://snomed.info/sct",
+                            "code": "91935009",
+                            "display": "Allergy to peanuts",
+                        }
+                    ]
+                },
+                "patient": {"reference": PAT},
+                "recordedDate": "2024-02-03",
+                "reaction": [{"manifestation": [{"text": "Swollen lips"}]}],
+            },
+        )
+    )
+    data["entry"].append(
+        entry(
+            "urn:uuid:00000000-0000-4000-8000-0000000000a2",
+            {
+                "resourceType": "Flag",
+                "id": "fl1",
+                "status": "active",
+                "code": {"text": "Uses a hearing aid: face the person when speaking"},
+                "subject": {"reference": PAT},
+                "period": {"start": "2023-05-01"},
+            },
+        )
+    )
+    rows = read(write(tmp_path, data))
+    events = {e.kind: e for r in rows for e in r.events}
+    allergy, alert = events["allergy"], events["alert"]
+    assert allergy.code == "91935009" and allergy.status == "active"
+    assert allergy.start == date(2024, 2, 3) and allergy.category == "clinical"
+    assert allergy.details == {"criticality": "high", "reaction": "Swollen lips"}
+    assert alert.code_display == "Uses a hearing aid: face the person when speaking"
+    assert alert.start == date(2023, 5, 1) and alert.status == "active"
+    assert not [p for r in rows for p in r.problems]

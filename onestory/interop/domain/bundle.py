@@ -36,6 +36,8 @@ SUPPORTED_TYPES = (
     "CareTeam",
     "Consent",
     "ServiceRequest",
+    "AllergyIntolerance",
+    "Flag",
 )
 BUNDLE_TYPES = ("transaction", "batch", "collection")
 # A fixed namespace, so that an entry sent without an id gets the same id every time.

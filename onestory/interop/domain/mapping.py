@@ -48,6 +48,8 @@ EVENT_KIND = {
     "ServiceRequest": "referral",
     "CarePlan": "care_plan",
     "Goal": "goal",
+    "AllergyIntolerance": "allergy",
+    "Flag": "alert",
 }
 # Where each type says who it is about.
 SUBJECT_FIELDS = ("subject", "patient", "beneficiary")
@@ -213,6 +215,10 @@ def event_date(resource: dict[str, Any]) -> tuple[date | None, date | None]:
         start = resource.get("created") or resource.get("dateTime")
     elif rtype == "Goal":
         start = resource.get("startDate") or resource.get("statusDate")
+    elif rtype == "AllergyIntolerance":
+        start = resource.get("onsetDateTime") or resource.get("recordedDate")
+    elif rtype == "Flag":
+        period = resource.get("period") or {}
     return _date(period.get("start") or start), _date(period.get("end"))
 
 
@@ -221,6 +227,8 @@ def status_of(resource: dict[str, Any]) -> str:
         return str(coding(resource.get("clinicalStatus")).get("code", ""))
     if resource.get("resourceType") == "Goal":
         return str(resource.get("lifecycleStatus", ""))
+    if resource.get("resourceType") == "AllergyIntolerance":
+        return str(coding(resource.get("clinicalStatus")).get("code", ""))
     return str(resource.get("status", "") or "")
 
 
@@ -444,6 +452,31 @@ def event_resource(event: dict[str, Any], patient_ref: str, org_ref: str) -> dic
         }
         if start:
             resource["authoredOn"] = start.isoformat()
+    elif kind == "allergy":
+        resource = {
+            "resourceType": "AllergyIntolerance",
+            "clinicalStatus": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/"
+                        "allergyintolerance-clinical",
+                        "code": "resolved" if closed else "active",
+                    }
+                ]
+            },
+            "code": concept,
+            "patient": subject,
+        }
+        if start:
+            resource["recordedDate"] = start.isoformat()
+    elif kind == "alert":
+        resource = {
+            "resourceType": "Flag",
+            "status": "inactive" if closed else "active",
+            "code": concept,
+            "subject": subject,
+            "period": _period(start, end),
+        }
     elif kind in REQUEST_KINDS:
         resource = {
             "resourceType": "ServiceRequest",

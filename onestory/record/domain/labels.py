@@ -21,6 +21,8 @@ KIND_LABELS: dict[str, str] = {
     "homelessness": "Homelessness",
     "social_prescribing": "Social prescribing",
     "placement": "Placement",
+    "allergy": "Allergy",
+    "alert": "Alert",
 }
 
 CATEGORY_LABELS: dict[str, str] = {

@@ -12,7 +12,6 @@ from onestory.access.policy import (
     AccessDecision,
     decide,
 )
-from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.domain.nhs_number import format_nhs_number
 from onestory.people.domain.normalise import format_postcode, name_key
@@ -44,6 +43,7 @@ from onestory.record.queries.results import (
     SystemRef,
     display_name,
 )
+from onestory.record.visits import audit_read
 from onestory.sources.domain.facts import (
     SOURCE_KIND_CATEGORY,
 )
@@ -52,7 +52,9 @@ from onestory.sources.models import SourceEvent, SourceRecord, SourceRelationshi
 # ---------------------------------------------------------------------------- record
 
 
-def get_person_record(person_external_id, *, by: Actor, purpose: str = "") -> PersonRecord:
+def get_person_record(
+    person_external_id, *, by: Actor, purpose: str = "", visit: str = ""
+) -> PersonRecord:
     """The integrated record summary for one person, as far as the access decision allows:
     only entries of the categories the actor sees, and nothing from a service whose very
     existence is a sensitive category they do not see. Audited as "record.view"; a refusal
@@ -96,11 +98,12 @@ def get_person_record(person_external_id, *, by: Actor, purpose: str = "") -> Pe
         family=family,
         withheld=withheld_notes(by, decision),
     )
-    record_event(
+    audit_read(  # once per visit (onestory.record.visits)
         by=by,
         action="record.view",
         person_id=str(person.external_id),
         purpose=purpose,
+        visit=visit,
         detail={
             "records": len(records),
             "systems": len(systems),

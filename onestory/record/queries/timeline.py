@@ -2,11 +2,11 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 
 from django.db.models import Count, F
 
 from onestory.access.domain.visibility import may_name_source
-from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.models import PersonLink
 from onestory.record.domain.labels import category_label, kind_label
@@ -22,6 +22,8 @@ from onestory.record.queries.results import (
     Timeline,
     TimelineItem,
 )
+from onestory.record.timeline_dates import dated
+from onestory.record.visits import audit_read
 from onestory.sources.models import SourceEvent, SourceSystem
 
 # ---------------------------------------------------------------------------- timeline
@@ -36,12 +38,16 @@ def get_timeline(
     categories: Sequence[str] | None = None,
     page: int = 1,
     page_size: int = 50,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    visit: str = "",
 ) -> Timeline:
     """One timeline across every source, newest first, filtered by source system code,
     event kind and category, one page at a time. The filter values come back with the
     number of entries each has across the person's whole timeline. A fixed handful of
     queries whatever the number of entries. Only entries of the categories the access
-    decision allows are counted or shown."""
+    decision allows are counted or shown. `date_from` / `date_to` keep entries that started
+    on or between those days (entries with no date drop out when either is given)."""
     person = person_by_id(person_external_id)
     decision = decide_or_deny(by, person, "record.timeline")
     page_size = max(1, min(int(page_size), 200))
@@ -63,6 +69,13 @@ def get_timeline(
         record_id__in=record_ids, category__in=decision.categories
     )
     groups = list(all_events.values_list("system_id", "kind", "category").annotate(n=Count("id")))
+    in_range = dated(all_events, date_from, date_to)
+    if in_range is not all_events:  # counts of the filtered total within the dates
+        groups_in_range = list(
+            in_range.values_list("system_id", "kind", "category").annotate(n=Count("id"))
+        )
+    else:
+        groups_in_range = groups
     system_refs = {
         s.id: SystemRef.of(s) for s in SourceSystem.objects.filter(id__in={g[0] for g in groups})
     }
@@ -74,11 +87,11 @@ def get_timeline(
             and (not selected_categories or category in selected_categories)
         )
 
-    total = sum(n for sid, kind, cat, n in groups if matches(sid, kind, cat))
+    total = sum(n for sid, kind, cat, n in groups_in_range if matches(sid, kind, cat))
     pages = max(1, -(-total // page_size))
     page = max(1, min(int(page), pages))
 
-    filtered = all_events
+    filtered = in_range
     if selected_systems:
         filtered = filtered.filter(
             system_id__in=[sid for sid, ref in system_refs.items() if ref.code in selected_systems]
@@ -167,15 +180,17 @@ def get_timeline(
         ),
         key=lambda f: f.label.lower(),
     )
-    record_event(
+    audit_read(  # once per visit (onestory.record.visits)
         by=by,
         action="record.timeline",
         person_id=str(person.external_id),
+        visit=visit,
         detail={
             "page": page,
             "systems": sorted(selected_systems),
             "kinds": sorted(selected_kinds),
             "categories": sorted(selected_categories),
+            "dated": date_from is not None or date_to is not None,
             "shown": len(items),
         },
     )

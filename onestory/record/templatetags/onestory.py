@@ -1,11 +1,15 @@
 """Template helpers shared by OneStory pages."""
 
+from datetime import date, datetime, time
+
 from django import template
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from onestory.access.domain.roles import Permission
 from onestory.access.policy import actor_for_user, has_permission
 from onestory.people.domain.nhs_number import format_nhs_number
+from onestory.record.domain import dates
 
 register = template.Library()
 
@@ -57,6 +61,92 @@ def source_colour(kind: str) -> str:
 def humanise_key(key: str) -> str:
     """ "planned_hours_per_week" → "Planned hours per week"."""
     return str(key).replace("_", " ").strip().capitalize()
+
+
+def _local(value):
+    """Aware datetimes in the site's zone (Europe/London); dates as they are."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
+
+
+@register.filter
+def nhs_date(value) -> str:
+    """`{{ d|nhs_date }}`: 2 May 2026 (a datetime shows its local date)."""
+    if not isinstance(value, date):
+        return ""
+    return dates.nhs_date(_local(value))
+
+
+@register.filter
+def nhs_datetime(value) -> str:
+    """`{{ dt|nhs_datetime }}`: 2 May 2026 at 3:15pm, in UK time; a date alone as nhs_date."""
+    if isinstance(value, datetime):
+        return dates.nhs_datetime(_local(value))
+    return nhs_date(value)
+
+
+@register.filter
+def nhs_time(value) -> str:
+    """`{{ dt|nhs_time }}`: 3:15pm, midday."""
+    if not isinstance(value, datetime | time):
+        return ""
+    return dates.nhs_time(_local(value))
+
+
+@register.filter
+def nhs_month(value) -> str:
+    """`{{ d|nhs_month }}`: May 2026."""
+    if not isinstance(value, date):
+        return ""
+    return dates.nhs_month(_local(value))
+
+
+@register.filter
+def date_parts(data, name: str) -> dict[str, str]:
+    """`values|date_parts:"dob"`: the day, month and year boxes as submitted, for the date
+    input partial. `data` is a QueryDict or dict holding `<name>-day` …"""
+    from onestory.forms import date_parts as parts
+
+    if data is None:
+        return {"day": "", "month": "", "year": ""}
+    return parts(data, name)
+
+
+@register.filter
+def plain_units(text) -> str:
+    """`{{ e.title|plain_units }}`: "Systolic blood pressure: 108 mm[Hg]" → "… 108 mmHg"."""
+    from onestory.record.domain.clinical import plain_units as words
+
+    return words(str(text or ""))
+
+
+@register.filter
+def clinical_title(text) -> str:
+    """`{{ e.title|clinical_title }}`: the clinical words without SNOMED's tags, units in words."""
+    from onestory.record.domain.clinical import clinical_title as words
+
+    return words(str(text or ""))
+
+
+@register.filter
+def plain_title(item) -> str:
+    """`{{ item|plain_title }}`: a timeline entry's title in plain words and units."""
+    from onestory.record.domain.clinical import plain_title as words
+
+    return words(
+        str(getattr(item, "title", "") or ""),
+        str(getattr(item, "code", "") or ""),
+        str(getattr(item, "code_display", "") or ""),
+    )
+
+
+@register.filter
+def plain_term(code, display="") -> str:
+    """`{{ e.code|plain_term:e.code_display }}`: the plain-English words for a code."""
+    from onestory.record.domain.clinical import plain_term as words
+
+    return words(str(code or ""), str(display or ""))
 
 
 @register.filter

@@ -57,7 +57,14 @@ GP_PATIENT_SYSTEM_PREFIX = "https://onestory.example/Id/gp-patient/"
 SNOMED = "http://snomed.info/sct"
 UK_COUNTRIES = {"", "gb", "gbr", "uk", "united kingdom", "england", "wales", "scotland"}
 FILE_ODS = re.compile(r"^gp_(?P<ods>[A-Za-z0-9]+)\.json$")
-EVENT_TYPES = ("Condition", "Encounter", "MedicationRequest", "Observation")
+EVENT_TYPES = (
+    "Condition",
+    "Encounter",
+    "MedicationRequest",
+    "Observation",
+    "AllergyIntolerance",
+    "Flag",
+)
 MAPPED_TYPES = frozenset(("Patient", "Organization", "Practitioner", *EVENT_TYPES))
 # Where each person fact comes from in a Patient, to name it in problems.
 PATIENT_PATHS = {
@@ -377,8 +384,10 @@ class GPBundleAdapter(Adapter):
     def _subject(
         self, entry: _Entry, by_ref: dict[str, _Entry], people: dict[int, PersonFacts]
     ) -> PersonFacts | None:
-        path = f"{entry.resource_type}.subject"
-        subject = entry.resource.get("subject")
+        # An AllergyIntolerance says whose it is in `patient`; the others in `subject`.
+        field = "patient" if entry.resource_type == "AllergyIntolerance" else "subject"
+        path = f"{entry.resource_type}.{field}"
+        subject = entry.resource.get(field)
         reference = str(subject.get("reference", "")) if isinstance(subject, dict) else ""
         if not reference:
             entry.problems.append(Problem(path, "subject is required but is missing"))
@@ -462,6 +471,43 @@ class GPBundleAdapter(Adapter):
                 code_display=type_text,
                 practitioner=practitioner,
                 details=compact({"class": klass}),
+            )
+        if entry.resource_type == "AllergyIntolerance":
+            code, code_system, display = self._code(entry, "code")
+            when = r.get("onsetDateTime") or r.get("recordedDate")
+            return EventFacts(
+                local_id=local_id,
+                kind="allergy",
+                category="clinical",
+                title=title(f"Allergy: {display}" if display else "Allergy"),
+                start=parse_iso_date_prefix(str(when or "")),
+                status=str(_coding(r.get("clinicalStatus")).get("code", "")),
+                code=code,
+                code_system=code_system,
+                code_display=display,
+                details=compact(
+                    {
+                        "criticality": str(r.get("criticality", "") or ""),
+                        "reaction": _concept_text(
+                            _first(_first(r.get("reaction")).get("manifestation"))
+                        ),
+                    }
+                ),
+            )
+        if entry.resource_type == "Flag":
+            code, code_system, display = self._code(entry, "code")
+            period = r.get("period") or {}
+            return EventFacts(
+                local_id=local_id,
+                kind="alert",
+                category="clinical",
+                title=title(f"Alert: {display}" if display else "Alert"),
+                start=parse_iso_date_prefix(str(period.get("start", "") or "")),
+                end=parse_iso_date_prefix(str(period.get("end", "") or "")),
+                status=str(r.get("status", "")),
+                code=code,
+                code_system=code_system,
+                code_display=display,
             )
         if entry.resource_type == "MedicationRequest":
             code, code_system, display = self._code(entry, "medicationCodeableConcept")
