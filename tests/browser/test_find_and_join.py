@@ -1,12 +1,18 @@
 """Finding someone you are not yet involved with, in a real browser (ADR 0011): a surname
 alone lists nobody unrelated; the NHS number shows only name and year of birth; the nurse
-opens the row, joins the care team with a reason and sees the record. A voluntary worker
+opens the row and asks to join the care team with a reason; with no referral, registration or
+episode at her organisation the request waits for a privacy lead, and once approved she sees
+the record. A voluntary worker
 the person refused is told so plainly, with nothing offered that cannot work."""
 
+import re
 from datetime import date
 
 import pytest
 
+from onestory.access.actions import review_join_request
+from onestory.access.models import CareTeamJoinRequest
+from onestory.access.policy import actor_for_user
 from onestory.sources.models import SourceRecord
 from tests import factories as f
 
@@ -47,9 +53,20 @@ def test_nurse_finds_by_nhs_number_confirms_identity_and_joins_the_care_team(liv
     page.wait_for_url(f"{base}/people/{margaret.external_id}/")
     page.fill("#join_reason", "District nursing referral received today")
     page.get_by_role("button", name="Join the care team").click()
-    page.wait_for_url(f"{base}/people/{margaret.external_id}/?joined=1")
+    page.wait_for_url(re.compile(r".*/care-team-requests/\d+/$"))
+    assert "no referral, registration or open episode" in page.inner_text(
+        "[data-testid=join-waiting]"
+    )
+    assert "OLDROYD" not in page.inner_text("main")
+
+    join = CareTeamJoinRequest.objects.get(person=margaret)
+    lead = f.user("pl.ry6", role="privacy_lead", org=join.organisation)
+    review_join_request(request=join, outcome="approved", note="", by=actor_for_user(lead))
+    page.reload()
+    assert "approved this request" in page.inner_text("[data-testid=join-outcome]")
+    page.get_by_role("link", name="Back to the person's page").click()
+    page.wait_for_url(f"{base}/people/{margaret.external_id}/")
     assert page.get_by_role("heading", name="Margaret Oldroyd").is_visible()
-    assert "You have joined the care team" in page.inner_text("main")
 
 
 def test_voluntary_worker_the_person_refused_is_told_plainly(live_server, page):
