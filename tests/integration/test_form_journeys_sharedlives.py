@@ -162,6 +162,7 @@ def test_refer_form_starts_from_the_plan_and_record_and_creates_the_referral(
 ):
     url = reverse("sharedlives-refer", args=[person.external_id])
     client.force_login(worker)
+    assert url in client.get(reverse("person", args=[person.external_id])).content.decode()
     assert "Refer to Shared Lives" in client.get(url).content.decode()
     bad = client.post(url, {"postcode": "LS12 3AB", "max_km": "far"})
     assert bad.status_code == 400 and "kilometres" in bad.content.decode()
@@ -186,9 +187,12 @@ def test_refer_form_starts_from_the_plan_and_record_and_creates_the_referral(
     (event,) = _events(worker, "sharedlives.referred")
     assert event.person_id == str(person.external_id) and "Margaret" not in str(event.detail)
     client.force_login(gp)
+    f.care_team(person, gp)
+    assert url not in client.get(reverse("person", args=[person.external_id])).content.decode()
+    referral.delete()
     assert client.get(url).status_code == 403
     assert client.post(url, {"postcode": "LS12 3AB"}).status_code == 403
-    assert Referral.objects.count() == 1
+    assert not Referral.objects.exists()
 
 
 def test_referral_action_forms_introduce_trial_outcome_arrange_pay_and_review(
