@@ -5,6 +5,7 @@ docs/SHARED_LIVES.md; lists are separated by `;`."""
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,11 @@ from onestory.sharedlives.domain import matching, places
 from onestory.sharedlives.domain.matching import Carer, Person
 
 PEOPLE_REQUIRED = ("id", "postcode", "needs", "must_not", "preferences")
-PEOPLE_OPTIONAL = ("support", "safeguarding", "max_km")
+PEOPLE_OPTIONAL = ("support", "safeguarding", "max_km", "starts")
 CARERS_REQUIRED = ("id", "postcode", "capacity", "offers", "household")
 CARERS_OPTIONAL = (
     "skills", "accessibility", "interests", "languages", "faith", "safeguarding", "approved",
+    "available_from",
 )  # fmt: skip
 
 
@@ -102,6 +104,16 @@ def _choice(values: dict[str, str], field: str, allowed, default: frozenset[str]
     return chosen
 
 
+def _date(values: dict[str, str], field: str) -> date | None:
+    text = values.get(field, "")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise _Bad(field, f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def person(values: dict[str, str]) -> Person:
     pid = _id(values)
     postcode = _postcode(values)
@@ -127,6 +139,7 @@ def person(values: dict[str, str]) -> Person:
             values, "safeguarding", tuple(matching.SAFEGUARDING_EXCLUDES), frozenset()
         ),
         max_km=max_km,
+        starts=_date(values, "starts"),
     )
 
 
@@ -158,6 +171,7 @@ def carer(values: dict[str, str]) -> Carer:
         faith=tokens(values.get("faith", "")),
         safeguarding=tokens(values.get("safeguarding", "")),
         approved=approved in ("yes", "true", "1"),
+        available_from=_date(values, "available_from"),
     )
 
 

@@ -4,8 +4,10 @@ ledger entries), reviews, and the cost against the alternative placement. Lists 
 JSON lists of the tokens `domain.matching` reads. Audit events hold ids, never names."""
 
 import uuid
+from datetime import date
 
 from django.db import models
+from django.utils import timezone
 
 from onestory.sharedlives.domain.matching import Carer as CarerProfile
 from onestory.sharedlives.domain.matching import Person as PersonProfile
@@ -45,7 +47,8 @@ class Carer(models.Model):
     class Meta:
         ordering = ["name", "id"]
 
-    def profile(self, places_taken: int = 0) -> CarerProfile:
+    def profile(self, places_taken: int = 0, today: date | None = None) -> CarerProfile:
+        today = today or timezone.localdate()
         return CarerProfile(
             id=str(self.external_id),
             postcode=self.postcode,
@@ -59,6 +62,9 @@ class Carer(models.Model):
             faith=frozenset(self.faith),
             safeguarding=frozenset({"open_concern"}) if self.safeguarding_concern else frozenset(),
             approved=self.status == CarerStatus.APPROVED,
+            available_from=self.available_from
+            if self.available_from and self.available_from > today
+            else None,
         )
 
 

@@ -303,3 +303,17 @@ def test_costs_page_suppresses_small_numbers_for_commissioners(client, person, w
     gp = f.user("doc2", role="gp", org=f.organisation("B86001", "Beech", "gp_practice"))
     client.force_login(gp)
     assert client.get(reverse("sharedlives-costs")).status_code == 403
+
+
+def test_referral_page_leaves_out_a_carer_not_available_yet_with_the_reason(client, worker, ref):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    by = actor_for_user(worker)
+    later = timezone.localdate() + timedelta(days=30)
+    approved_carer(by, "Later Larry", available_from=later)
+    client.force_login(worker)
+    body = client.get(reverse("sharedlives-referral", args=[ref.external_id])).content.decode()
+    assert "No approved carer with room passes the hard constraints." in body
+    assert f"available from {later.isoformat()}" in body

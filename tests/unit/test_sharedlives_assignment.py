@@ -3,6 +3,7 @@ constraint, scores as the pure rules give them, and as many people matched as an
 max-flow (Edmonds–Karp, below) says is possible."""
 
 from collections import Counter, deque
+from datetime import date
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -82,6 +83,7 @@ people_st = st.lists(
         support=st.sampled_from(["long_term", "short_breaks"]),
         safeguarding=st.frozensets(st.just("risk_to_children"), max_size=1),
         max_km=st.sampled_from([None, 3.0, 12.0]),
+        starts=st.sampled_from([None, date(2026, 6, 1), date(2027, 6, 1)]),
     ),
     max_size=14,
 )
@@ -102,6 +104,7 @@ carers_st = st.lists(
         faith=st.frozensets(st.sampled_from(["sikh", "christian"]), max_size=1),
         safeguarding=st.frozensets(st.just("open_concern"), max_size=1),
         approved=st.booleans(),
+        available_from=st.sampled_from([None, None, date(2027, 1, 1)]),
     ),
     max_size=10,
 )

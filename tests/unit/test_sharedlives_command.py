@@ -57,11 +57,17 @@ def test_match_json_summary_and_matches_file(tmp_path, capsys):
 def test_match_bad_rows_are_named_and_good_rows_kept(tmp_path, capsys):
     people = PEOPLE + "P4,nowhere,,,,,,\nP5,LS12 1AA,,,,,unheard_of_flag,\nP1,LS12 1AA,,,,,,\n"
     carers = CARERS + "C4,LS12 1AA,two,long_term,,,,,\nC5,LS12 1AA,1,,,,,,\n"
+    people = people.replace(
+        "id,postcode,needs,must_not,preferences,support,safeguarding,max_km",
+        "id,postcode,needs,must_not,preferences,support,safeguarding,max_km,starts",
+    )
+    people += "P6,LS12 1AA,,,,,,,soon\n"
     result = _run(capsys, [*_files(tmp_path, people, carers), "--json"], code=3)
     errors = result.err.splitlines()
     assert "people.csv: row 5, field postcode: not a postcode: 'nowhere'" in errors
     assert any(e.startswith("people.csv: row 6, field safeguarding: unknown") for e in errors)
     assert "people.csv: row 7, field id: duplicate id 'P1'" in errors
+    assert "people.csv: row 8, field starts: not a date (YYYY-MM-DD): 'soon'" in errors
     assert "carers.csv: row 5, field capacity: not a whole number: 'two'" in errors
     assert any(e.startswith("carers.csv: row 6, field offers:") for e in errors)
     doc = json.loads(result.out)

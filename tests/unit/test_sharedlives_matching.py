@@ -1,6 +1,8 @@
 """Shared Lives matching: every hard constraint refuses what it must (with its reason), the
 score's parts add up to the total, and the travel distance comes from the borough's postcodes."""
 
+from datetime import date
+
 import pytest
 
 from onestory.sharedlives.domain import matching, places, synthetic
@@ -92,6 +94,15 @@ def test_refusals_distance_over_the_limit_is_refused():
 def test_refusals_distance_unknown_with_a_limit_is_refused():
     person = _person(max_km=5.0)
     assert _codes(person, _carer(postcode="SW1A 1AA")) == ["distance"]
+
+
+def test_refusals_carer_not_available_yet_is_refused():
+    later = _carer(available_from=date(2027, 1, 4))
+    refusal = matching.refusals(_person(), later)
+    assert [r.code for r in refusal] == ["availability"] and "2027-01-04" in refusal[0].reason
+    assert _codes(_person(starts=date(2026, 12, 1)), later) == ["availability"]
+    assert _codes(_person(starts=date(2027, 1, 4)), later) == []
+    assert _codes(_person(starts=date(2026, 12, 1)), _carer()) == []
 
 
 def test_refusals_lists_every_failing_constraint():

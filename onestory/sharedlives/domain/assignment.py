@@ -101,6 +101,11 @@ class Scheme:
         self.c_approved = np.array([c.approved for c in carers], dtype=bool)
         self.c_room = np.array([c.capacity >= 1 for c in carers], dtype=bool)
         self.c_concern = np.array([bool(c.safeguarding) for c in carers], dtype=bool)
+        # Dates as day numbers; 0 for "now" (a carer) or "as soon as possible" (a person).
+        self.c_from = np.array(
+            [c.available_from.toordinal() if c.available_from else 0 for c in carers], np.int64
+        )
+        self.p_starts = [p.starts.toordinal() if p.starts else 0 for p in people]
         self.offers = {
             offer: np.array([offer in c.offers for c in carers], dtype=bool)
             for offer in {p.support for p in people}
@@ -160,7 +165,11 @@ class Scheme:
             km = self.km[self.p_place[i]][self.c_place]
             with np.errstate(invalid="ignore"):
                 out["distance"] = ~(km <= person.max_km)
+        out["availability"] = self._unavailable(i)
         return out
+
+    def _unavailable(self, i: int) -> np.ndarray:
+        return (self.c_from > 0) & (self.p_starts[i] < self.c_from)
 
     def feasible(self, i: int) -> np.ndarray:
         person = self.people[i]
@@ -168,6 +177,7 @@ class Scheme:
         ok &= ~(self.c_house & (self.p_must_not[i] | self.p_excluded[i])).any(axis=1)
         ok &= ~(~self.c_access & self.p_access[i]).any(axis=1)
         ok &= ~(~self.c_skills & self.p_skills[i]).any(axis=1)
+        ok &= ~self._unavailable(i)
         if person.max_km is not None:
             km = self.km[self.p_place[i]][self.c_place]
             with np.errstate(invalid="ignore"):

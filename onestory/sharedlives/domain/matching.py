@@ -9,6 +9,7 @@ line takes the same words as the pages (see docs/SHARED_LIVES.md for the usual o
   carer skill of the same name (a need the scheme has no rule for is never assumed met);
 - a person's `must_not`: things the household must not have ("smoking", "dogs", "children");
 - a person's `preferences`: interests ("gardening"), and `language:<x>` / `faith:<x>`;
+- a person's `starts` (when support is wanted) against a carer's `available_from`;
 - a person's `safeguarding` flags, each excluding the households in `SAFEGUARDING_EXCLUDES`
   (an unknown flag is refused where it is read, never ignored);
 - a carer's `household` features, `offers` (long_term, short_breaks, day_support), `skills`,
@@ -17,6 +18,7 @@ line takes the same words as the pages (see docs/SHARED_LIVES.md for the usual o
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from onestory.sharedlives.domain import places
 
@@ -75,6 +77,7 @@ class Person:
     support: str = "long_term"
     safeguarding: frozenset[str] = frozenset()
     max_km: float | None = None
+    starts: date | None = None  # when the support is wanted (None: as soon as possible)
 
     @property
     def interests(self) -> frozenset[str]:
@@ -115,6 +118,7 @@ class Carer:
     faith: frozenset[str] = frozenset()
     safeguarding: frozenset[str] = frozenset()
     approved: bool = True
+    available_from: date | None = None  # None: available now
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,7 @@ CONSTRAINT_LABELS = {
     "skills": "skills a need requires",
     "safeguarding": "safeguarding",
     "distance": "too far",
+    "availability": "not available yet",
 }
 
 
@@ -208,6 +213,20 @@ def refusals(person: Person, carer: Carer) -> list[Refusal]:
             out.append(Refusal("distance", "The distance is not known and a limit is set."))
         elif km > person.max_km:
             out.append(Refusal("distance", f"{km:.1f} km away; the limit is {person.max_km:g} km."))
+    if carer.available_from is not None and (
+        person.starts is None or person.starts < carer.available_from
+    ):
+        out.append(
+            Refusal(
+                "availability",
+                f"The carer is available from {carer.available_from.isoformat()}"
+                + (
+                    f"; support is wanted from {person.starts.isoformat()}."
+                    if person.starts
+                    else "."
+                ),
+            )
+        )
     return out
 
 
