@@ -46,6 +46,11 @@ class SchemePage:
     referrals: list[ReferralRow]
     withheld: int
     reviews_due: int
+    # The scheme-wide assignment for everyone looking for a match: referral id -> (carer,
+    # score), shown only for people the reader may see.
+    suggested: dict[int, tuple[Carer, int]] = field(default_factory=dict)
+    suggested_matched: int = 0
+    looking: int = 0
 
 
 def scheme(*, by: Actor, today: date | None = None) -> SchemePage:
@@ -71,12 +76,33 @@ def scheme(*, by: Actor, today: date | None = None) -> SchemePage:
         for c, _ in carers
         if c.status == CarerStatus.APPROVED and c.next_review and c.next_review <= today
     )
+    suggested, matched, looking = _suggest(open_referrals, carers)
     record_event(
         by=by,
         action="sharedlives.scheme_viewed",
         detail={"carers": len(carers), "referrals": len(rows) - withheld, "withheld": withheld},
     )
-    return SchemePage(carers, [r for r in rows if r.referral is not None], withheld, due)
+    visible = [r for r in rows if r.referral is not None]
+    shown = {r.referral.pk: suggested[r.referral.pk] for r in visible if r.referral.pk in suggested}
+    return SchemePage(carers, visible, withheld, due, shown, matched, looking)
+
+
+def _suggest(referrals: list[Referral], carers: list[tuple[Carer, int]]):
+    """The best assignment across the scheme (as many people matched as possible, then the
+    highest total score) of everyone still looking, to approved carers with room."""
+    from onestory.sharedlives.domain import assignment
+
+    looking = [r for r in referrals if r.status == ReferralStatus.OPEN]
+    approved = [(c, taken) for c, taken in carers if c.status == CarerStatus.APPROVED]
+    if not looking or not approved:
+        return {}, 0, len(looking)
+    result = assignment.assign(
+        [r.profile() for r in looking], [c.profile(taken) for c, taken in approved]
+    )
+    by_ref = {str(r.external_id): r.pk for r in looking}
+    by_carer = {str(c.external_id): c for c, _ in approved}
+    suggested = {by_ref[m.person_id]: (by_carer[m.carer_id], m.score) for m in result.matches}
+    return suggested, len(result.matches), len(looking)
 
 
 def carer(carer_id, *, by: Actor) -> tuple[Carer, int]:

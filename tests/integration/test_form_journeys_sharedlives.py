@@ -317,3 +317,22 @@ def test_referral_page_leaves_out_a_carer_not_available_yet_with_the_reason(clie
     body = client.get(reverse("sharedlives-referral", args=[ref.external_id])).content.decode()
     assert "No approved carer with room passes the hard constraints." in body
     assert f"available from {later.isoformat()}" in body
+
+
+def test_scheme_page_suggests_the_best_assignment_for_everyone_looking(client, worker, ref):
+    """Two people, two carers with one place each: greedy would give the first person the
+    carer both could use; the scheme-wide assignment matches both."""
+    by = actor_for_user(worker)
+    ref.preferences = ["gardening", "music"]
+    ref.save()
+    approved_carer(by, "Both Ways", interests={"gardening", "music"})
+    approved_carer(by, "Only Gardens", household={"smoking"})
+    other_person = f.rich_person()
+    f.care_team(other_person, worker)
+    referral(other_person, by, must_not={"smoking"})
+    client.force_login(worker)
+    body = client.get(reverse("sharedlives-home")).content.decode()
+    assert "matches 2 of the 2 people looking" in body
+    assert "Both Ways (" in body and "Only Gardens (" in body
+    (event,) = _events(worker, "sharedlives.scheme_viewed")
+    assert event.detail["referrals"] == 2 and event.person_id == ""
