@@ -30,6 +30,8 @@ from onestory.sharedlives.models import (
 
 REVIEW_EVERY = timedelta(days=365)
 ARRANGEMENT_REVIEW_EVERY = timedelta(days=182)
+# The most a week (or one payment) can be: far above any placement, well inside the column.
+MAX_WEEKLY_PENCE = 100_000_00
 PROFILE_LISTS = (
     "household",
     "offers",
@@ -202,6 +204,11 @@ def refer(*, person, details: dict, by: Actor) -> Referral:
     unknown = set(flags) - set(matching.SAFEGUARDING_EXCLUDES)
     if unknown:
         raise ValidationError("Unknown safeguarding flag: " + ", ".join(sorted(unknown)))
+    if not 0 <= details.get("alternative_weekly_pence", 0) <= MAX_WEEKLY_PENCE:
+        raise ValidationError("The alternative's weekly cost must be from £0 to £100,000.")
+    max_km = details.get("max_km")
+    if max_km is not None and not (0 <= max_km <= 1000):
+        raise ValidationError("The furthest distance must be from 0 to 1,000 km.")
     if Referral.objects.filter(person=person, status=ReferralStatus.OPEN).exists():
         raise ValidationError("This person already has an open referral.")
     with transaction.atomic():
@@ -294,8 +301,8 @@ def agree_arrangement(
         raise ValidationError("Agree an arrangement after a trial visit that went well.")
     if referral.status != ReferralStatus.OPEN:
         raise ValidationError("This referral already has an arrangement.")
-    if weekly_pence <= 0:
-        raise ValidationError("Enter the weekly cost of the arrangement.")
+    if not 0 < weekly_pence <= MAX_WEEKLY_PENCE:
+        raise ValidationError("Enter the weekly cost of the arrangement, up to £100,000.")
     if budget_stream is not None and budget_stream.budget.person_id != referral.person_id:
         raise ValidationError("That budget stream is not this person's.")
     with transaction.atomic():
@@ -333,6 +340,8 @@ def record_payment(*, arrangement: Arrangement, amount_pence: int, on: date, by:
     check_person(by, referral.person, attempted="sharedlives.pay")
     if arrangement.budget_stream is None:
         raise ValidationError("Name the budget stream that pays for this arrangement first.")
+    if not 0 < amount_pence <= MAX_WEEKLY_PENCE:
+        raise ValidationError("Enter a payment from £0.01 to £100,000.")
     with transaction.atomic():
         entry = budgets.record_spend(
             stream=arrangement.budget_stream,

@@ -126,8 +126,8 @@ def person(values: dict[str, str]) -> Person:
             max_km = float(values["max_km"])
         except ValueError:
             raise _Bad("max_km", f"not a number: {values['max_km']!r}") from None
-        if not max_km >= 0:
-            raise _Bad("max_km", "must be zero or more")
+        if not 0 <= max_km <= 1000:
+            raise _Bad("max_km", "must be from 0 to 1000")
     return Person(
         id=pid,
         postcode=postcode,

@@ -197,10 +197,10 @@ def refer(request, person_id):
         post = request.POST
         try:
             max_km = float(post["max_km"]) if post.get("max_km") else None
-            if max_km is not None and not max_km >= 0:
+            if max_km is not None and not 0 <= max_km <= 1000:
                 raise ValueError
         except ValueError:
-            error = "Enter the furthest distance as a number of kilometres."
+            error = "Enter the furthest distance as a number of kilometres, up to 1,000."
         else:
             try:
                 referral = actions.refer(

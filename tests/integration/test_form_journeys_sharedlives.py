@@ -166,6 +166,10 @@ def test_refer_form_starts_from_the_plan_and_record_and_creates_the_referral(
     assert "Refer to Shared Lives" in client.get(url).content.decode()
     bad = client.post(url, {"postcode": "LS12 3AB", "max_km": "far"})
     assert bad.status_code == 400 and "kilometres" in bad.content.decode()
+    bad = client.post(url, {"postcode": "LS12 3AB", "max_km": "inf"})
+    assert bad.status_code == 400 and "kilometres" in bad.content.decode()
+    bad = client.post(url, {"postcode": "LS12 3AB", "alternative_weekly": "99999999999"})
+    assert bad.status_code == 400 and "from £0 to £100,000" in bad.content.decode()
     bad = client.post(url, {"postcode": "LS12 3AB", "safeguarding": "made_up"})
     assert bad.status_code == 400 and "Unknown safeguarding flag" in bad.content.decode()
     assert not Referral.objects.exists()
@@ -249,6 +253,8 @@ def test_referral_action_forms_introduce_trial_outcome_arrange_pay_and_review(
     assert entry.amount_pence == 450_00 and entry.kind == "payment"
     assert arrangement.payments.get().ledger_entry == entry
     client.post(url, {"action": "pay", "amount": "lots"})
+    client.post(url, {"action": "pay", "amount": "99999999999"})
+    assert "£0.01 to £100,000" in client.get(page).content.decode()
     assert LedgerEntry.objects.count() == 1
     client.post(url, {"action": "review", "note": "Settled in well"})
     assert arrangement.reviews.get().continue_arrangement
