@@ -508,9 +508,13 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     from onestory.budgets.demo import create_demo_budgets
 
     budgets = create_demo_budgets(examples, today=timezone.localdate())
+    from onestory.sharedlives.demo import create_demo_scheme
+
+    shared_lives = create_demo_scheme(examples, today=timezone.localdate())
     return {
         "plans": plans,
         "budgets": budgets,
+        "shared_lives": shared_lives,
         "person_logins": person_logins,
         "generated": generated,
         "imported": imported,
@@ -547,6 +551,10 @@ def _demo(args) -> int:
     print(
         f"Budgets: {budgets.budgets} example people with an NHS and a council stream, "
         f"{budgets.spends} payments and invoices recorded."
+    )
+    print(
+        f"Shared Lives: {result['shared_lives'].carers} carers (socialworker.demo runs the "
+        f"scheme), {result['shared_lives'].referrals} example people referred."
     )
     _print_logins(result["logins"])
     _print_examples(result["examples"])
