@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "onestory.planning.commands",  # plan import, plan report
     "onestory.casework.commands",  # casefinding, casework escalate|followup
     "onestory.interop.commands",  # fhir import, export, token
+    "onestory.sharedlives.commands",  # sharedlives match
 )
 
 # Commands that set Django up but never read or write the database.

@@ -516,9 +516,13 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     from onestory.budgets.demo import create_demo_budgets
 
     budgets = create_demo_budgets(examples, today=timezone.localdate())
+    from onestory.sharedlives.demo import create_demo_scheme
+
+    shared_lives = create_demo_scheme(examples, today=timezone.localdate())
     return {
         "plans": plans,
         "budgets": budgets,
+        "shared_lives": shared_lives,
         "person_logins": person_logins,
         "generated": generated,
         "imported": imported,
@@ -561,6 +565,18 @@ def _demo(args) -> int:
         print(f"Budgets: already in place for the {budgets.already} example people.")
     else:
         print("Budgets: none made (the demo care coordinator's login is missing).")
+    scheme = result["shared_lives"]
+    if scheme.already:
+        print(
+            f"Shared Lives: already in place ({scheme.carers} carers, {scheme.referrals} referrals)."
+        )
+    elif scheme.carers:
+        print(
+            f"Shared Lives: {scheme.carers} carers (socialworker.demo runs the scheme), "
+            f"{scheme.referrals} example people referred."
+        )
+    else:
+        print("Shared Lives: none made (the demo social worker's login is missing).")
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])

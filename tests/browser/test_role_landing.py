@@ -22,8 +22,8 @@ AGGREGATES_MENU = ["Partnership overview", "Plans in people's own words", "Who p
 EXPECTED = {
     "gp": ("/", LEAD_MENU, "Find a person"),
     "nurse": ("/", CARE_MENU, "Find a person"),
-    "social_worker": ("/", CARE_MENU, "Find a person"),
-    "care_coordinator": ("/", LEAD_MENU, "Find a person"),
+    "social_worker": ("/", [*CARE_MENU, "Shared Lives"], "Find a person"),
+    "care_coordinator": ("/", [*LEAD_MENU, "Shared Lives"], "Find a person"),
     "mental_health_worker": ("/", CARE_MENU, "Find a person"),
     "housing_officer": ("/", CARE_MENU, "Find a person"),
     "voluntary_worker": ("/", CARE_MENU, "Find a person"),

@@ -84,6 +84,7 @@ def test_demo_command_prints_logins_and_people_then_reports_nothing_new(tmp_path
     assert "(the person index was already up to date)" in again
     assert "Budgets: already in place for the 3 example people." in again
     assert "MDT: the demo caseload and meeting are already in place." in again
+    assert "Shared Lives: already in place (24 carers, " in again
     assert "Budgets: 0" not in again
 
 

@@ -62,6 +62,11 @@ JOURNEYS: dict[str, str] = {
     "mdt-meeting": "tests/integration/test_form_journeys_others.py::test_mdt_meeting_form_records_the_discussion_and_audits",
     "mdt-assign-action": "tests/integration/test_casework.py::test_action_reaches_the_assignee_and_completion_is_audited",
     "mdt-complete-action": "tests/integration/test_casework.py::test_action_reaches_the_assignee_and_completion_is_audited",
+    # Shared Lives: tests/integration/test_form_journeys_sharedlives.py
+    "sharedlives-carer-new": "tests/integration/test_form_journeys_sharedlives.py::test_carer_new_form_records_the_application_and_audits",
+    "sharedlives-carer-action": "tests/integration/test_form_journeys_sharedlives.py::test_carer_action_forms_take_a_carer_from_application_to_approval_review_and_deapproval",
+    "sharedlives-refer": "tests/integration/test_form_journeys_sharedlives.py::test_refer_form_starts_from_the_plan_and_record_and_creates_the_referral",
+    "sharedlives-referral-action": "tests/integration/test_form_journeys_sharedlives.py::test_referral_action_forms_introduce_trial_outcome_arrange_pay_and_review",
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
     "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",

@@ -54,6 +54,9 @@ class Permission(StrEnum):
     # The "Who pays?" calculator: three funding policies compared for figures typed in and
     # never stored. Public policy, no personal data: direct-care staff and commissioners.
     USE_WHO_PAYS = "use_who_pays"
+    # Run a Shared Lives scheme (issue 11): approve and review carers, refer people, match,
+    # introduce and agree arrangements. Held by the council's adult social care staff.
+    MANAGE_SHARED_LIVES = "manage_shared_lives"
 
 
 class Role:
@@ -128,13 +131,17 @@ class MentalHealthWorker(Role):
 
 class SocialWorker(Role):
     code, label = "social_worker", "Social worker"
-    permissions = _EMERGENCY_CARE | {Permission.MANAGE_BUDGETS}
+    permissions = _EMERGENCY_CARE | {Permission.MANAGE_BUDGETS, Permission.MANAGE_SHARED_LIVES}
     categories = _SOCIAL_CARE_VIEW | {FINANCE}
 
 
 class CareCoordinator(Role):
     code, label = "care_coordinator", "Care coordinator"
-    permissions = _EMERGENCY_CARE | {Permission.MANAGE_BUDGETS, Permission.LEAD_MDT}
+    permissions = _EMERGENCY_CARE | {
+        Permission.MANAGE_BUDGETS,
+        Permission.LEAD_MDT,
+        Permission.MANAGE_SHARED_LIVES,
+    }
     categories = _SOCIAL_CARE_VIEW | {FINANCE}
 
 

@@ -23,6 +23,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("mdt-home", "MDT", Permission.LEAD_MDT),
     MenuEntry("mdt-my-actions", "My actions", Permission.JOIN_CARE_TEAM),
     MenuEntry("who-pays", "Who pays?", Permission.USE_WHO_PAYS),
+    MenuEntry("sharedlives-home", "Shared Lives", Permission.MANAGE_SHARED_LIVES),
     MenuEntry("identity-review", "Linkage review", Permission.REVIEW_LINKAGE),
     MenuEntry("imports", "Imports", Permission.VIEW_IMPORT_PROBLEMS),
     MenuEntry("import-problems", "Import problems", Permission.VIEW_IMPORT_PROBLEMS),

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SharedLivesConfig(AppConfig):
+    name = "onestory.sharedlives"
+    label = "sharedlives"
+    verbose_name = "Shared Lives"
