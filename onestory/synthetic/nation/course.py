@@ -16,17 +16,17 @@ import numpy as np
 # --- the coefficients (log-rate per unit) -----------------------------------------------
 DEFICITS = 36  # eFI deficits (Clegg et al. 2016)
 MAX_LTC = 12
-DEFICIT_RATE_AT_70 = 0.23  # deficits a year at 70, before propensity and deprivation
+DEFICIT_RATE_AT_70 = 0.34  # deficits a year at 70, before propensity and deprivation
 DEFICIT_GROWTH = 0.06  # per year of age
 LTC_RATE_AT_70 = 0.12
 LTC_GROWTH = 0.04
 DEPRIVATION_GRADIENT = 0.08  # per decile below the middle (5.5), on accrual
 
 EMERGENCY = {  # "other" emergency admissions
-    "base": np.log(0.035),
-    "age": 0.012,  # per year over 50
-    "deficit": 0.10,
-    "ltc": 0.10,
+    "base": np.log(0.022),
+    "age": 0.006,  # per year over 50
+    "deficit": 0.17,
+    "ltc": 0.06,
     "fall": 0.45,  # admitted after a fall in the last year
     "alone": 0.25,  # 65+ and living alone
     "gap": 0.40,  # needs social care and has none
@@ -37,8 +37,8 @@ EMERGENCY = {  # "other" emergency admissions
 ACSC = {  # chronic ambulatory-care-sensitive conditions
     "base": np.log(0.004),
     "age": 0.015,
-    "deficit": 0.04,
-    "ltc": 0.32,
+    "deficit": 0.08,
+    "ltc": 0.25,
     "gap": 0.30,
     "deprivation": 0.08,
 }
@@ -67,7 +67,7 @@ CARE_HOME = {  # permanent admission from the community, 65+
     "gap": 0.70,
 }
 DEATH = {  # Gompertz: log annual hazard = base + slope * age
-    "base": -10.2,
+    "base": -10.5,
     "age": 0.085,
     "deficit": 0.05,
     "care_home": 0.70,

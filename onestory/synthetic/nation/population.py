@@ -131,7 +131,7 @@ def initial_population(
     dob_day = t0 - np.floor(age * 365.25).astype(np.int64)
     female = rng.random(cap) < np.where(age >= 75, 0.56, 0.5)
     imd = ctx.area_imd[area].astype(np.int64)
-    propensity = rng.lognormal(-0.18, 0.6, cap)
+    propensity = rng.lognormal(-0.5, 1.0, cap)
     deficits = np.minimum(
         rng.poisson(course.expected_deficits(age, imd, propensity)), course.DEFICITS
     )
