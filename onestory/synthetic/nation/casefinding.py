@@ -144,7 +144,14 @@ def compare(out: Path, years: int) -> Comparison:
     as_of = starts[-1] - timedelta(days=1)
     con = engine.connect()
     first_day = (starts[0] - date(1970, 1, 1)).days
-    engine.load(con, **engine_tables(out, first_day))
+    tables = engine_tables(out, first_day)
+    engine.load(
+        con,
+        people=tables["people"],
+        evidence=tables["evidence"],
+        medications=tables["medications"],
+        hospital=tables["hospital"],
+    )
     validation = engine.train(con, as_of)
     truth = pl.read_parquet(out / "truth" / "people.parquet").filter(pl.col("year") == years - 1)
     test = risk.held_out(truth["person_id"].to_numpy())
