@@ -25,8 +25,8 @@ DEPRIVATION_GRADIENT = 0.08  # per decile below the middle (5.5), on accrual
 EMERGENCY = {  # "other" emergency admissions
     "base": np.log(0.022),
     "age": 0.006,  # per year over 50
-    "deficit": 0.17,
-    "ltc": 0.06,
+    "deficit": 0.20,
+    "ltc": 0.03,
     "fall": 0.45,  # admitted after a fall in the last year
     "alone": 0.25,  # 65+ and living alone
     "gap": 0.40,  # needs social care and has none
@@ -36,16 +36,16 @@ EMERGENCY = {  # "other" emergency admissions
 }
 ACSC = {  # chronic ambulatory-care-sensitive conditions
     "base": np.log(0.004),
-    "age": 0.015,
-    "deficit": 0.08,
-    "ltc": 0.25,
+    "age": 0.008,
+    "deficit": 0.15,
+    "ltc": 0.12,
     "gap": 0.30,
     "deprivation": 0.08,
 }
 FALLS = {  # emergency admissions after a fall (people 50+)
     "base": np.log(0.004),
-    "age": 0.06,  # per year over 65
-    "deficit": 0.12,
+    "age": 0.03,  # per year over 65
+    "deficit": 0.18,
     "fall": 0.80,
     "alone": 0.30,
     "care_home": 0.50,
