@@ -240,3 +240,32 @@ def test_casefinding_model_beats_age_alone_on_a_generated_nation(tmp_path):
     assert result.held_out > 10_000
     assert result.auc_model >= result.auc_age_only + 0.03
     assert result.auc_best_possible > result.auc_model
+
+
+def test_nation_has_births_deaths_winter_pressure_and_costs(nation):
+    out, _ = nation
+    people = pl.read_parquet(out / "parquet/people.parquet")
+    assert (people["born_quarter"] >= 0).sum() > 50  # babies born in the period
+    assert (people["died_day"] >= 0).sum() > 50
+    adm = pl.read_parquet(out / "parquet/admissions.parquet")
+    by_month = (
+        adm.with_columns(month=(pl.date(1970, 1, 1) + pl.duration(days="start")).dt.month())
+        .group_by(((pl.col("month") - 1) // 3).alias("q"))
+        .len()
+        .sort("q")["len"]
+        .to_list()
+    )
+    assert by_month[0] > by_month[2]  # January–March above July–September
+    assert (adm["cost_pounds"] >= 1_650 + 420).all()
+    care = pl.read_parquet(out / "parquet/social_care.parquet")
+    assert care["weekly_cost_pounds"].min() > 0
+    assert set(care["kind"].unique()) >= {1, 3, 4}
+
+
+def test_nation_falls_and_care_home_outcomes_are_driven_by_frailty(nation):
+    out, _ = nation
+    truth = pl.read_parquet(out / "truth/people.parquet").filter(pl.col("age") >= 65)
+    by_frailty = truth.group_by(pl.col("deficits") >= 9).agg(pl.col("emergency_admissions").mean())
+    frail = by_frailty.filter(pl.col("deficits"))["emergency_admissions"][0]
+    fitter = by_frailty.filter(~pl.col("deficits"))["emergency_admissions"][0]
+    assert frail > 1.5 * fitter

@@ -29,6 +29,7 @@ from onestory.casework.domain import efi
 from onestory.sources.domain import extract_columns as cols
 from onestory.synthetic import reference as ref
 
+from . import course
 from .places import Places
 from .simulate import ChunkResult
 
@@ -137,9 +138,31 @@ class NationWriter:
         self._stream("reached", r.reached.rename({"pid": "person_id"}), "truth")
         if "parquet" in self.formats:
             self._stream("people", people.rename({"pid": "person_id"}))
-            self._stream("admissions", r.admissions.rename({"pid": "person_id"}))
-            self._stream("ae_attendances", r.ae.rename({"pid": "person_id"}))
-            self._stream("social_care", r.social_care.rename({"pid": "person_id"}))
+            costs = {k: v[0] for k, v in course.UNIT_COSTS.items()}
+            adm = r.admissions.with_columns(
+                cost_pounds=costs["emergency_admission"]
+                + costs["bed_day"] * (pl.col("end") - pl.col("start"))
+            )
+            self._stream("admissions", adm.rename({"pid": "person_id"}))
+            ae = r.ae.with_columns(cost_pounds=pl.lit(costs["ae_attendance"]))
+            self._stream("ae_attendances", ae.rename({"pid": "person_id"}))
+            prices = self.localities.select(
+                pl.col("locality").cast(pl.Int32),
+                "care_home_weekly_pounds",
+                "home_care_hourly_pounds",
+            )
+            care = (
+                r.social_care.join(prices, on="locality", how="left")
+                .with_columns(
+                    weekly_cost_pounds=pl.when(pl.col("kind") <= 2)
+                    .then(pl.col("care_home_weekly_pounds"))
+                    .when(pl.col("kind") == 3)
+                    .then(pl.col("hours") * pl.col("home_care_hourly_pounds"))
+                    .otherwise(pl.lit(costs["reablement_week"]))
+                )
+                .drop("care_home_weekly_pounds", "home_care_hourly_pounds")
+            )
+            self._stream("social_care", care.rename({"pid": "person_id"}))
             self._stream("deficits", r.deficits.rename({"pid": "person_id"}))
         if "extracts" in self.formats:
             self._extracts(r, people)
