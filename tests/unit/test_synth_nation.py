@@ -269,3 +269,36 @@ def test_nation_falls_and_care_home_outcomes_are_driven_by_frailty(nation):
     frail = by_frailty.filter(pl.col("deficits"))["emergency_admissions"][0]
     fitter = by_frailty.filter(~pl.col("deficits"))["emergency_admissions"][0]
     assert frail > 1.5 * fitter
+
+
+def test_cli_nation_mode_writes_partnerships_and_a_bad_scenario_is_refused(tmp_path, capsys):
+    from argparse import Namespace
+
+    from onestory.synthetic.cli import run
+
+    args = Namespace(
+        people=300,
+        seed=2,
+        out=tmp_path / "n",
+        error_rate=0.0,
+        partnerships=2,
+        localities=1,
+        years=2,
+        scenario=None,
+        format=None,
+    )
+    assert run(args) == 0
+    assert "300 people in 2 partnerships" in capsys.readouterr().out
+    assert (tmp_path / "n/partnerships/P02/acute_admissions.csv").exists()
+    assert (tmp_path / "n/truth/effects.csv").exists()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[initiative]]\nname = "X"\noutcome = "joy"\n')
+    args.scenario = bad
+    assert run(args) == 2
+    assert "outcome must be one of" in capsys.readouterr().out
+
+
+def test_nation_people_carry_ethnicity_from_their_locality_mix(nation):
+    out, _ = nation
+    people = pl.read_parquet(out / "parquet/people.parquet")
+    assert set(people["ethnicity"].unique()) >= {"White", "Asian"}

@@ -64,6 +64,7 @@ class Identity:
     dob_day: np.ndarray  # days since 1970
     address: np.ndarray
     postcode: np.ndarray
+    ethnicity: np.ndarray  # index into ETHNIC_GROUPS
 
     def frame(self, used: np.ndarray, loc, area, practice, ctx: Context) -> pl.DataFrame:
         return pl.DataFrame(
@@ -75,6 +76,7 @@ class Identity:
                 "dob_day": self.dob_day[used],
                 "address": self.address[used].tolist(),
                 "postcode": self.postcode[used].tolist(),
+                "ethnicity": np.array(ETHNIC_GROUPS)[self.ethnicity[used]].tolist(),
                 "locality": loc[used],
                 "partnership": ctx.locality_partnership[loc[used]],
                 "area": area[used],
@@ -161,7 +163,6 @@ def initial_population(
     eth = np.where(
         rng.random(cap) < ctx.locality_minority[loc], rng.integers(1, len(ETHNIC_GROUPS), cap), 0
     )
-    _ = eth
     pid = first_pid + np.arange(cap, dtype=np.int64)
     numbers = ctx_numbers(ctx)
     given = np.where(
@@ -178,6 +179,7 @@ def initial_population(
         dob_day=dob_day,
         address=np.empty(cap, dtype=object),
         postcode=np.empty(cap, dtype=object),
+        ethnicity=eth,
     )
     new_addresses(rng, ident, np.arange(cap), area, ctx)
     return ident, state, (loc, area, practice)

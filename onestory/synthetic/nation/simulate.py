@@ -103,7 +103,6 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
     died_day = np.full(cap, -1, dtype=np.int64)
     next_slot = n0
     ev = _Events()
-    n_init = len(ctx.initiatives.items)
     year_mu = np.zeros(cap)
     year_em = np.zeros(cap, dtype=np.int32)
     year_start: dict[str, np.ndarray] = {}
@@ -397,6 +396,7 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
             ident.family[b] = ident.family[mother]
             ident.address[b] = ident.address[mother]
             ident.postcode[b] = ident.postcode[mother]
+            ident.ethnicity[b] = ident.ethnicity[mother]
 
         # 8. The person-year truth at the end of each year.
         if q % 4 == 3 or q == ctx.quarters - 1:
@@ -428,7 +428,6 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
         pl.Series("deficits_at_start", deficits_at_start[used].astype(np.int16)),
         pl.Series("deficits_at_end", s.deficits[used].astype(np.int16)),
     )
-    _ = n_init
     return ChunkResult(
         people=people,
         admissions=ev.frame("adm", _ADM),
