@@ -302,3 +302,41 @@ def test_nation_people_carry_ethnicity_from_their_locality_mix(nation):
     out, _ = nation
     people = pl.read_parquet(out / "parquet/people.parquet")
     assert set(people["ethnicity"].unique()) >= {"White", "Asian"}
+
+
+def test_nation_binary_outcomes_care_home_and_reablement_have_known_effects(tmp_path):
+    initiatives = [
+        {
+            "name": "Home first",
+            "outcome": "care_home_admissions",
+            "effect": -0.3,
+            "localities": "all",
+            "start_quarter": 2,
+            "ramp_quarters": 1,
+            "min_age": 65,
+        },
+        {
+            "name": "Reablement expansion",
+            "outcome": "reablement_at_home_91d",
+            "effect": 0.1,
+            "localities": ["P01L01"],
+            "start_quarter": 1,
+            "ramp_quarters": 1,
+        },
+    ]
+    sc = build(seed=8, people=8000, partnerships=1, localities=2, years=3, initiatives=initiatives)
+    generate_nation(sc, tmp_path, {"parquet"})
+    effects = pl.read_csv(tmp_path / "truth/effects.csv")
+    home = effects.filter(pl.col("initiative_name") == "Home first", pl.col("quarter") >= 3)
+    assert home.height == 2 * 9  # both localities, quarters 3..11
+    ratio = home["expected_observed"] / home["expected_counterfactual"]
+    assert ratio.to_list() == pytest.approx([0.7] * home.height)
+    reab = effects.filter(pl.col("initiative_name") == "Reablement expansion")
+    assert set(reab["locality_code"]) == {"P01L01"}
+    assert reab.filter(pl.col("quarter") >= 2)["att_expected"].min() > 0
+    # Units are discharges into reablement: as many as the social care rows say.
+    care = pl.read_parquet(tmp_path / "parquet/social_care.parquet")
+    reablement_rows = care.filter(
+        pl.col("kind") == 4, pl.col("locality") == 0, pl.col("quarter") >= 1
+    ).height
+    assert 0 < reab["units_reached"].sum() <= reablement_rows

@@ -312,7 +312,9 @@ class NationWriter:
                 date_of_birth="dob_iso",
                 client_type=pl.lit("Service User"),
                 primary_support_reason=pl.lit("Physical Support: Personal Care Support"),
-                died_end=pl.when(pl.col("died_day") >= pl.col("start"))
+                died_end=pl.when(
+                    (pl.col("died_day") >= pl.col("start")) & (pl.col("died_day") <= self.ref_day)
+                )
                 .then(_iso("died_day"))
                 .otherwise(pl.lit("")),
             )
@@ -366,7 +368,9 @@ class NationWriter:
             reab.with_columns(start_42=pl.col("start") + 42).with_columns(
                 event_type=pl.lit("Service"),
                 event_start_date=start,
-                event_end_date=_iso("start_42"),
+                event_end_date=pl.when(pl.col("start_42") <= self.ref_day)
+                .then(_iso("start_42"))
+                .otherwise(pl.lit("")),
                 event_outcome=pl.col("outcome_91").replace_strict(
                     dict(enumerate(OUTCOME_91)), return_dtype=pl.String
                 ),
