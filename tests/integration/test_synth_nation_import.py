@@ -15,7 +15,7 @@ BY = Actor.system("test")
 
 
 def test_nation_partnership_extracts_import_without_problems(tmp_path):
-    scenario = build(seed=5, people=400, partnerships=2, localities=2, years=2)
+    scenario = build(seed=5, people=600, partnerships=2, localities=2, years=6)
     generate_nation(scenario, tmp_path, {"extracts"})
     partnership = tmp_path / "partnerships" / "P01"
 

@@ -340,3 +340,17 @@ def test_nation_binary_outcomes_care_home_and_reablement_have_known_effects(tmp_
         pl.col("kind") == 4, pl.col("locality") == 0, pl.col("quarter") >= 1
     ).height
     assert 0 < reab["units_reached"].sum() <= reablement_rows
+
+
+def test_scenario_example_in_the_docs_loads(tmp_path):
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs/SYNTHETIC_DATA.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", doc, re.S)
+    assert example is not None
+    path = tmp_path / "nation.toml"
+    path.write_text(example.group(1), encoding="utf-8")
+    sc = load(path)
+    assert sc.partnerships == 3 and len(sc.initiatives) == 2
+    assert sc.initiatives[0].start_for("P02L02") == 8
