@@ -16,10 +16,8 @@ broken rows (the single borough exercises quarantine).
 
 from __future__ import annotations
 
-import json
-import uuid
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 import polars as pl
@@ -48,7 +46,6 @@ OUTCOME_91 = (
     "Long term support",
     "Long term support",
 )
-_UUID_NAMESPACE = uuid.UUID("0b5f7d3e-2a61-4c4e-9a53-6d0e1f2a9c41")
 # Deficits with a SNOMED code in the eFI code lists: the k-th deficit a person accrues is
 # one of these, in an order of their own.
 _STEPS = tuple(s for s in range(1, 34) if np.gcd(s, 34) == 1)
@@ -393,73 +390,131 @@ class NationWriter:
 
     # --- GP bundles ------------------------------------------------------------------
     def _gp(self, r: ChunkResult, people: pl.DataFrame) -> None:
-        practices = self.places.practices
-        ods = practices["ods"].to_list()
-        pcode = self.partnerships["code"].to_list()
-        onset: dict[int, list[tuple[int, int]]] = {}
-        for pid, ordinal, day in r.deficits.iter_rows():
-            onset.setdefault(pid, []).append((ordinal, day))
+        """Each person's Patient and their deficits as Conditions, in their practice's
+        bundle. The JSON is built column-wise (the values are plain names, codes and
+        dates, escaped for JSON); each fullUrl is a fixed-shape UUID from the resource's
+        type, the person's number and the resource's number, unique in the nation."""
+        ods = self.places.practices.select(pl.col("practice").cast(pl.Int64), "ods")
+        patients = (
+            people.with_columns(pl.col("practice").cast(pl.Int64))
+            .join(ods, on="practice", how="left")
+            .with_columns(
+                pat_id=pl.format("{}-p{}", pl.col("ods").str.to_lowercase(), pl.col("pid")),
+                deceased=pl.when((pl.col("died_day") >= 0) & (pl.col("died_day") <= self.ref_day))
+                .then(pl.format(',"deceasedDateTime":"{}"', _iso("died_day")))
+                .otherwise(pl.lit("")),
+            )
+        )
+        patient_json = patients.select(
+            "ods",
+            "pid",
+            pl.lit(0).cast(pl.Int64).alias("seq"),
+            _template(
+                '{"fullUrl":"urn:uuid:{}","resource":{"resourceType":"Patient","id":"{}",'
+                '"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"{}"}],'
+                '"name":[{"use":"official","family":"{}","given":["{}"]}],"gender":"{}",'
+                '"birthDate":"{}","address":[{"use":"home","line":["{}"],"postalCode":"{}"}],'
+                '"generalPractitioner":[{"reference":"Organization/{}"}]{}},'
+                '"request":{"method":"PUT","url":"Patient/{}"}}',
+                _uuid(1, pl.col("pid"), pl.lit(0)),
+                "pat_id",
+                "nhs_number",
+                _json_text("family_name"),
+                _json_text("given_name"),
+                pl.when(pl.col("female")).then(pl.lit("female")).otherwise(pl.lit("male")),
+                _iso("dob_day"),
+                _json_text("address"),
+                _json_text("postcode"),
+                "ods",
+                "deceased",
+                "pat_id",
+            ).alias("json"),
+        )
         t0 = int(self.start_day)
-        for row in people.iter_rows(named=True):
-            p_ods = ods[row["practice"]]
-            fh = self._bundle(pcode[row["partnership"]], p_ods)
-            pat_id = f"{p_ods.lower()}-p{row['pid']}"
-            patient: dict[str, Any] = {
-                "resourceType": "Patient",
-                "id": pat_id,
-                "identifier": [
-                    {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": row["nhs_number"]}
-                ],
-                "name": [
-                    {"use": "official", "family": row["family_name"], "given": [row["given_name"]]}
-                ],
-                "gender": "female" if row["female"] else "male",
-                "birthDate": _iso_day(row["dob_day"]),
-                "address": [
-                    {"use": "home", "line": [row["address"]], "postalCode": row["postcode"]}
-                ],
-                "generalPractitioner": [{"reference": f"Organization/{p_ods}"}],
-            }
-            if row["died_day"] >= 0 and row["died_day"] <= self.ref_day:
-                patient["deceasedDateTime"] = _iso_day(row["died_day"])
-            self._entry(fh, p_ods, patient)
-            pid = row["pid"]
-            start_deficits = row["deficits_at_start"]
-            events = [(k, t0 - 1 - (pid * 7919 + k * 104729) % 3650) for k in range(start_deficits)]
-            events += onset.get(pid, [])
-            offset, step = pid % 34, _STEPS[pid % len(_STEPS)]
-            for k, day in events:
-                if k >= 34:
-                    continue
-                code, display = self.codes[(offset + k * step) % 34]
-                self._entry(
-                    fh,
-                    p_ods,
-                    {
-                        "resourceType": "Condition",
-                        "id": f"{pat_id}-d{k + 1}",
-                        "clinicalStatus": {
-                            "coding": [
-                                {
-                                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                    "code": "active",
-                                }
-                            ]
-                        },
-                        "code": {
-                            "coding": [{"system": ref.SNOMED, "code": code, "display": display}],
-                            "text": display,
-                        },
-                        "subject": {"reference": f"Patient/{pat_id}"},
-                        "onsetDateTime": _iso_day(max(day, row["dob_day"])),
-                    },
+        initial = (
+            patients.select("pid", "deficits_at_start", "dob_day")
+            .filter(pl.col("deficits_at_start") > 0)
+            .with_columns(ordinal=pl.int_ranges(0, pl.col("deficits_at_start")))
+            .explode("ordinal")
+            .with_columns(
+                day=pl.max_horizontal(
+                    pl.col("dob_day"),
+                    t0 - 1 - (pl.col("pid") * 7919 + pl.col("ordinal") * 104729) % 3650,
                 )
+            )
+            .select("pid", pl.col("ordinal").cast(pl.Int64), "day")
+        )
+        accrued = r.deficits.select("pid", pl.col("ordinal").cast(pl.Int64), "day")
+        steps = dict(enumerate(_STEPS))
+        codes = pl.DataFrame(
+            {
+                "slot": np.arange(len(self.codes), dtype=np.int64),
+                "code": [c for c, _ in self.codes],
+                "display": [d for _, d in self.codes],
+            }
+        )
+        conditions = (
+            pl.concat([initial, accrued])
+            .filter(pl.col("ordinal") < 34)
+            .with_columns(
+                slot=(
+                    pl.col("pid") % 34
+                    + pl.col("ordinal")
+                    * (pl.col("pid") % len(_STEPS)).replace_strict(steps, return_dtype=pl.Int64)
+                )
+                % 34
+            )
+            .join(codes, on="slot")
+            .join(patients.select("pid", "ods", "pat_id"), on="pid")
+            .select(
+                "ods",
+                "pid",
+                (pl.col("ordinal") + 1).alias("seq"),
+                _template(
+                    '{"fullUrl":"urn:uuid:{}","resource":{"resourceType":"Condition",'
+                    '"id":"{}-d{}","clinicalStatus":{"coding":[{"system":'
+                    '"http://terminology.hl7.org/CodeSystem/condition-clinical",'
+                    '"code":"active"}]},"code":{"coding":[{"system":"{}","code":"{}",'
+                    '"display":"{}"}],"text":"{}"},"subject":{"reference":"Patient/{}"},'
+                    '"onsetDateTime":"{}"},"request":{"method":"PUT","url":"Condition/{}-d{}"}}',
+                    _uuid(2, pl.col("pid"), pl.col("ordinal") + 1),
+                    "pat_id",
+                    pl.col("ordinal") + 1,
+                    pl.lit(ref.SNOMED),
+                    "code",
+                    "display",
+                    "display",
+                    "pat_id",
+                    _iso("day"),
+                    "pat_id",
+                    pl.col("ordinal") + 1,
+                ).alias("json"),
+            )
+        )
+        entries = pl.concat([patient_json, conditions]).sort("ods", "pid", "seq")
+        partnership_of = dict(
+            zip(
+                self.places.practices["ods"].to_list(),
+                self.places.practices["partnership"].to_list(),
+                strict=True,
+            )
+        )
+        pcode = self.partnerships["code"].to_list()
+        for (practice_ods,), group in entries.group_by("ods", maintain_order=True):
+            fh = self._bundle(pcode[partnership_of[practice_ods]], str(practice_ods))
+            key = self.bundle_key[str(practice_ods)]
+            lines = group["json"].to_list()
+            if self.rows[key]:
+                fh.write(",\n")
+            fh.write(",\n".join(lines))
+            self.rows[key] += len(lines)
 
     def _bundle(self, partnership: str, ods: str) -> IO[str]:
         fh = self.bundles.get(ods)
         if fh is None:
             name = f"gp_{ods}.json"
-            fh = open(self.out / "partnerships" / partnership / name, "w", encoding="utf-8")  # noqa: SIM115
+            path = self.out / "partnerships" / partnership / name
+            fh = open(path, "w", encoding="utf-8")  # noqa: SIM115
             fh.write(
                 '{"resourceType":"Bundle","id":"gp-'
                 + ods.lower()
@@ -469,19 +524,6 @@ class NationWriter:
             self.bundle_key[ods] = f"{partnership}/{name}"
             self.rows[self.bundle_key[ods]] = 0
         return fh
-
-    def _entry(self, fh: IO[str], ods: str, resource: dict[str, Any]) -> None:
-        rtype, rid = resource["resourceType"], resource["id"]
-        entry = {
-            "fullUrl": f"urn:uuid:{uuid.uuid5(_UUID_NAMESPACE, f'{ods}/{rtype}/{rid}')}",
-            "resource": resource,
-            "request": {"method": "PUT", "url": f"{rtype}/{rid}"},
-        }
-        key = self.bundle_key[ods]
-        if self.rows[key]:
-            fh.write(",\n")
-        fh.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
-        self.rows[key] += 1
 
     def close(self) -> None:
         for fh in self.files.values():
@@ -493,5 +535,33 @@ class NationWriter:
             writer.close()
 
 
-def _iso_day(day: int) -> str:
-    return str(np.datetime64(int(day), "D"))
+def _template(text: str, *values: pl.Expr | str) -> pl.Expr:
+    """`text` with each `{}` replaced by the next value, row by row (`pl.format` would read
+    the JSON's own braces as column names)."""
+    pieces = text.split("{}")
+    assert len(pieces) == len(values) + 1, "one value per {}"
+    parts: list[pl.Expr] = [pl.lit(pieces[0])]
+    for value, piece in zip(values, pieces[1:], strict=True):
+        parts.append((pl.col(value) if isinstance(value, str) else value).cast(pl.String))
+        parts.append(pl.lit(piece))
+    return pl.concat_str(parts)
+
+
+def _json_text(col: str) -> pl.Expr:
+    """A text column escaped for a JSON string."""
+    return (
+        pl.col(col)
+        .str.replace_all("\\", "\\\\", literal=True)
+        .str.replace_all('"', '\\"', literal=True)
+    )
+
+
+def _uuid(kind: int, pid: pl.Expr, seq: pl.Expr) -> pl.Expr:
+    """A fixed-shape UUID (version 5 and RFC 4122 variant digits in place) from a resource
+    type number, a person number (up to 12 digits) and a resource number (up to 3)."""
+    return pl.format(
+        "6f1c2c55-{}-5000-8{}-{}",
+        pl.lit(f"{kind:04d}"),
+        seq.cast(pl.String).str.zfill(3),
+        pid.cast(pl.String).str.zfill(12),
+    )
