@@ -354,3 +354,17 @@ def test_scenario_example_in_the_docs_loads(tmp_path):
     sc = load(path)
     assert sc.partnerships == 3 and len(sc.initiatives) == 2
     assert sc.initiatives[0].start_for("P02L02") == 8
+
+
+def test_nation_in_several_chunks_keeps_people_distinct(tmp_path, monkeypatch):
+    import onestory.synthetic.nation as nation_module
+
+    monkeypatch.setattr(nation_module, "CHUNK", 1_000)
+    sc = build(seed=6, people=2_500, partnerships=2, localities=1, years=2)
+    generate_nation(sc, tmp_path, {"parquet"})
+    people = pl.read_parquet(tmp_path / "parquet/people.parquet")
+    assert people.height > 2_500  # the three chunks' people and their babies
+    assert people["person_id"].n_unique() == people.height
+    assert people["nhs_number"].n_unique() == people.height
+    truth = pl.read_parquet(tmp_path / "truth/people.parquet")
+    assert truth.filter(pl.col("year") == 0).height == 2_500

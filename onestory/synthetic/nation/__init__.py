@@ -25,6 +25,7 @@ from onestory.synthetic.output import Progress, noop_progress
 from . import course
 from .initiatives import Initiatives
 from .places import Places, build_places
+from .population import capacity
 from .scenario import Scenario
 from .simulate import Context, day_number, simulate_chunk
 from .writers import NationWriter
@@ -162,7 +163,7 @@ def generate_nation(
             n0 = min(CHUNK, scenario.people - done)
             progress("Simulating the nation", done, scenario.people)
             result = simulate_chunk(ctx, c, first_pid, n0)
-            first_pid += n0 + int(n0 * 0.12) + 16
+            first_pid += capacity(n0)
             done += n0
             writer.write(result)
             reached.append(

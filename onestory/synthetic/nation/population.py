@@ -32,6 +32,11 @@ AGE_SHARES = np.array([0.057, 0.155, 0.155, 0.2, 0.25, 0.1, 0.06, 0.023])
 BIRTH_HEADROOM = 0.12  # spare places in a chunk for the babies born in it
 
 
+def capacity(n0: int) -> int:
+    """Places in a chunk of `n0` people: them, and the babies born among them."""
+    return n0 + int(n0 * BIRTH_HEADROOM) + 16
+
+
 def _names(sex: str) -> np.ndarray:
     pooled: list[str] = []
     for names in ref.GIVEN_NAMES[sex].values():
@@ -113,7 +118,7 @@ def new_addresses(rng: np.random.Generator, ident: Identity, who: np.ndarray, ar
 def initial_population(
     ctx: Context, rng: np.random.Generator, first_pid: int, n0: int
 ) -> tuple[Identity, State, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    cap = n0 + int(n0 * BIRTH_HEADROOM) + 16
+    cap = capacity(n0)
     live = np.arange(cap) < n0
     loc = rng.choice(len(ctx.locality_share), cap, p=ctx.locality_share).astype(np.int64)
     area = pick_within(rng, loc, AREAS, ctx)
