@@ -363,8 +363,9 @@ def test_nation_in_several_chunks_keeps_people_distinct(tmp_path, monkeypatch):
     sc = build(seed=6, people=2_500, partnerships=2, localities=1, years=2)
     generate_nation(sc, tmp_path, {"parquet"})
     people = pl.read_parquet(tmp_path / "parquet/people.parquet")
-    assert people.height > 2_500  # the three chunks' people and their babies
+    assert people.height > 2_250  # three chunks of people, and their babies
     assert people["person_id"].n_unique() == people.height
     assert people["nhs_number"].n_unique() == people.height
     truth = pl.read_parquet(tmp_path / "truth/people.parquet")
-    assert truth.filter(pl.col("year") == 0).height == 2_500
+    # The people drawn, less those who died in the warm-up, plus its babies.
+    assert 2_250 < truth.filter(pl.col("year") == 0).height < 2_600

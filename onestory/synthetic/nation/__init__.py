@@ -157,6 +157,8 @@ def generate_nation(
     first_pid = 0
     done = 0
     reached: list[pl.DataFrame] = []
+    population: list[pl.DataFrame] = []
+    registered: list[pl.DataFrame] = []
     chunks = max(1, -(-scenario.people // CHUNK))
     try:
         for c in range(chunks):
@@ -172,6 +174,12 @@ def generate_nation(
                     pl.col("expected_observed", "expected_counterfactual").sum(),
                 )
             )
+            population.append(result.population)
+            registered.append(
+                result.people.filter(pl.col("died_day") < 0)
+                .group_by("practice")
+                .agg(pl.len().alias("registered_at_end"))
+            )
             del result
         progress("Simulating the nation", done, scenario.people)
     finally:
@@ -186,7 +194,34 @@ def generate_nation(
     places.partnerships.write_csv(out / "places" / "partnerships.csv")
     places.localities.write_csv(out / "places" / "localities.csv", float_precision=4)
     places.areas.write_csv(out / "places" / "areas.csv")
-    places.practices.write_csv(out / "places" / "practices.csv")
+    lists = (
+        pl.concat(registered)
+        .group_by(pl.col("practice").cast(pl.Int32))
+        .agg(pl.col("registered_at_end").sum())
+    )
+    places.practices.join(lists, on="practice", how="left").with_columns(
+        pl.col("registered_at_end").fill_null(0)
+    ).sort("practice").write_csv(out / "places" / "practices.csv")
+    starts, _ = calendar(scenario.years)
+    quarter_start = pl.DataFrame(
+        {
+            "quarter": np.arange(scenario.quarters, dtype=np.int16),
+            "quarter_start": [d.isoformat() for d in starts[:-1]],
+        }
+    )
+    codes = places.localities.select(
+        pl.col("locality").cast(pl.Int32), pl.col("code").alias("locality_code")
+    )
+    (
+        pl.concat(population)
+        .group_by("locality", "quarter")
+        .agg(pl.col("people", "people_65_plus").sum())
+        .join(codes, on="locality")
+        .join(quarter_start, on="quarter")
+        .sort("locality", "quarter")
+        .select("locality_code", "quarter", "quarter_start", "people", "people_65_plus")
+        .write_csv(out / "places" / "population.csv")
+    )
     pl.DataFrame(
         {
             "item": list(course.UNIT_COSTS),

@@ -25,7 +25,7 @@ DEPRIVATION_GRADIENT = 0.08  # per decile below the middle (5.5), on accrual
 EMERGENCY = {  # "other" emergency admissions
     "base": np.log(0.022),
     "age": 0.006,  # per year over 50
-    "deficit": 0.20,
+    "deficit": 0.25,
     "ltc": 0.03,
     "fall": 0.45,  # admitted after a fall in the last year
     "alone": 0.25,  # 65+ and living alone
@@ -37,7 +37,7 @@ EMERGENCY = {  # "other" emergency admissions
 ACSC = {  # chronic ambulatory-care-sensitive conditions
     "base": np.log(0.004),
     "age": 0.008,
-    "deficit": 0.15,
+    "deficit": 0.20,
     "ltc": 0.12,
     "gap": 0.30,
     "deprivation": 0.08,
@@ -45,7 +45,7 @@ ACSC = {  # chronic ambulatory-care-sensitive conditions
 FALLS = {  # emergency admissions after a fall (people 50+)
     "base": np.log(0.004),
     "age": 0.03,  # per year over 65
-    "deficit": 0.18,
+    "deficit": 0.22,
     "fall": 0.80,
     "alone": 0.30,
     "care_home": 0.50,
@@ -116,11 +116,11 @@ def deprivation(imd: np.ndarray) -> np.ndarray:
 
 
 def expected_deficits(age: np.ndarray, imd: np.ndarray, propensity: np.ndarray) -> np.ndarray:
-    """Deficits accrued by `age`: the integral of the accrual rate from birth."""
+    """Deficits accrued by `age`: the accrual rate integrated from birth, saturating as
+    in `deficit_accrual` (D = 36 (1 − e^(−R/36)) for the unsaturated integral R)."""
     dep = 1.0 + DEPRIVATION_GRADIENT * deprivation(imd)
-    return (
-        DEFICIT_RATE_AT_70 / DEFICIT_GROWTH * np.exp(DEFICIT_GROWTH * (age - 70)) * dep * propensity
-    )
+    raw = DEFICIT_RATE_AT_70 / DEFICIT_GROWTH * np.exp(DEFICIT_GROWTH * (age - 70))
+    return DEFICITS * (1.0 - np.exp(-raw * dep * propensity / DEFICITS))
 
 
 def expected_ltc(age: np.ndarray, imd: np.ndarray, propensity: np.ndarray) -> np.ndarray:
@@ -132,7 +132,8 @@ def deficit_accrual(s: State) -> np.ndarray:
     """Expected new deficits this quarter."""
     dep = 1.0 + DEPRIVATION_GRADIENT * deprivation(s.imd)
     rate = DEFICIT_RATE_AT_70 * np.exp(DEFICIT_GROWTH * (s.age - 70)) * dep * s.propensity / 4
-    return np.where(s.deficits < DEFICITS, rate, 0.0)
+    # Fewer deficits are left to accrue as the count rises.
+    return np.where(s.deficits < DEFICITS, rate * (1.0 - s.deficits / DEFICITS), 0.0)
 
 
 def ltc_accrual(s: State) -> np.ndarray:

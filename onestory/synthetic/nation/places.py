@@ -75,7 +75,7 @@ def build_places(scenario: Scenario, rng: np.random.Generator) -> Places:
     # Partnerships differ (deprivation, age) and localities differ within them.
     p_dep = rng.normal(5.5, 1.5, n_p)
     deprivation = np.clip(p_dep[partnership_of] + rng.normal(0, 1.2, k), 2.0, 9.0)
-    older = np.clip(rng.normal(0.0, 0.5, n_p)[partnership_of] + rng.normal(0, 0.4, k), -1, 1.2)
+    older = np.clip(rng.normal(0.0, 0.25, n_p)[partnership_of] + rng.normal(0, 0.2, k), -0.6, 0.6)
     rurality = np.clip(rng.beta(1.5, 3.0, k), 0, 1)
     minority = np.clip(rng.beta(1.2, 5.0, k) * (1.2 - rurality), 0.01, 0.7)
     share = rng.gamma(6.0, 1.0, k)

@@ -116,7 +116,7 @@ def new_addresses(rng: np.random.Generator, ident: Identity, who: np.ndarray, ar
 
 
 def initial_population(
-    ctx: Context, rng: np.random.Generator, first_pid: int, n0: int
+    ctx: Context, rng: np.random.Generator, first_pid: int, n0: int, warmup: int = 0
 ) -> tuple[Identity, State, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     cap = capacity(n0)
     live = np.arange(cap) < n0
@@ -134,11 +134,11 @@ def initial_population(
     lo = np.array([a for a, _ in AGE_BANDS])[band]
     hi = np.array([b for _, b in AGE_BANDS])[band]
     age = lo + rng.random(cap) * (hi - lo)
-    t0 = int(ctx.quarter_days[0])
+    t0 = int(ctx.quarter_days[0]) - 91 * warmup
     dob_day = t0 - np.floor(age * 365.25).astype(np.int64)
     female = rng.random(cap) < np.where(age >= 75, 0.56, 0.5)
     imd = ctx.area_imd[area].astype(np.int64)
-    propensity = rng.lognormal(-0.5, 1.0, cap)
+    propensity = np.minimum(rng.lognormal(-0.5, 1.0, cap), 3.0)
     deficits = np.minimum(
         rng.poisson(course.expected_deficits(age, imd, propensity)), course.DEFICITS
     )

@@ -56,12 +56,21 @@ class ChunkResult:
     deficits: pl.DataFrame
     person_years: pl.DataFrame
     reached: pl.DataFrame
+    population: pl.DataFrame  # per locality and quarter: people alive at its start, 65+
 
 
 @dataclass
 class _Events:
     rows: dict[str, list[dict[str, np.ndarray]]] = field(
-        default_factory=lambda: {"adm": [], "ae": [], "asc": [], "def": [], "py": [], "reach": []}
+        default_factory=lambda: {
+            "adm": [],
+            "ae": [],
+            "asc": [],
+            "def": [],
+            "py": [],
+            "reach": [],
+            "pop": [],
+        }
     )
 
     def add(self, table: str, **cols: np.ndarray) -> None:
@@ -94,8 +103,8 @@ def _draw_counts(
 
 def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkResult:
     rng = np.random.default_rng([ctx.seed, 1, chunk])
-    ident, s, where = initial_population(ctx, rng, first_pid, n0)
-    deficits_at_start = np.where(np.arange(len(s.age)) < n0, s.deficits, 0)
+    ident, s, where = initial_population(ctx, rng, first_pid, n0, WARMUP)
+    deficits_at_start = np.zeros(len(s.age), dtype=np.int64)
     loc, area, practice = where
     cap = len(s.age)
     enrol = ctx.initiatives.enrolment(rng, cap)
@@ -107,10 +116,15 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
     year_em = np.zeros(cap, dtype=np.int32)
     year_start: dict[str, np.ndarray] = {}
 
-    for q in range(ctx.quarters):
-        t0 = int(ctx.quarter_days[q])
-        ndays = int(ctx.quarter_days[q + 1] - t0)
-        tf = course.time_factor(q, ctx.quarter_months[q])
+    for q in range(-WARMUP, ctx.quarters):
+        # Warm-up quarters (negative) run the model but record nothing, so the period starts
+        # from a population the model has shaped (the frailest have already died).
+        rec = ev if q >= 0 else _NOTHING
+        if q == 0:
+            deficits_at_start = np.where(s.alive, s.deficits, 0)
+        t0 = quarter_day(ctx, q)
+        ndays = quarter_day(ctx, q + 1) - t0
+        tf = course.time_factor(q, quarter_month(ctx, q))
         s.age = (t0 - ident.dob_day) / 365.25
         idx = np.arange(cap)
         if q % 4 == 0:
@@ -127,6 +141,15 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
                 "imd": s.imd.copy(),
             }
 
+        n_loc = len(ctx.locality_share)
+        rec.add(
+            "pop",
+            locality=np.arange(n_loc, dtype=np.int32),
+            quarter=np.full(n_loc, q, dtype=np.int16),
+            people=np.bincount(loc[s.alive], minlength=n_loc),
+            people_65_plus=np.bincount(loc[s.alive & (s.age >= 65)], minlength=n_loc),
+        )
+
         # 1. Deficits and conditions accrue.
         new_def = np.minimum(rng.poisson(course.deficit_accrual(s)), 36 - s.deficits)
         new_def = np.where(s.alive, new_def, 0)
@@ -134,7 +157,7 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
         if len(who):
             first = np.repeat(s.deficits, new_def)
             offs = np.arange(len(who)) - np.repeat(np.cumsum(new_def) - new_def, new_def)
-            ev.add(
+            rec.add(
                 "def",
                 pid=ident.pid[who],
                 ordinal=(first + offs).astype(np.int16),
@@ -256,7 +279,7 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
                 np.ones(int((outcome_91 == 2).sum()), np.int8),
             ]
         )
-        ev.add(
+        rec.add(
             "adm",
             pid=ident.pid[a_who],
             partnership=ctx.locality_partnership[loc[a_who]],
@@ -269,7 +292,7 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
             deficits=s.deficits[a_who].astype(np.int16),
             age=s.age[a_who],
         )
-        ev.add(
+        rec.add(
             "ae",
             pid=np.concatenate([ident.pid[ae_who], ident.pid[a_who]]),
             partnership=ctx.locality_partnership[loc[np.concatenate([ae_who, a_who])]],
@@ -305,7 +328,7 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
         s.package[g_who] = True
         g_day = t0 + rng.integers(0, ndays, len(g_who))
         hours = rng.integers(5, 22, len(g_who))
-        ev.add(
+        rec.add(
             "asc",
             pid=ident.pid[np.concatenate([to_home, g_who, r_who])],
             partnership=ctx.locality_partnership[loc[np.concatenate([to_home, g_who, r_who])]],
@@ -349,7 +372,7 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
                 rw = idx[units > 0]
             else:
                 units = np.ones(cap, dtype=np.int64)
-            ev.add(
+            rec.add(
                 "reach",
                 initiative=np.full(len(rw), a.index, dtype=np.int16),
                 pid=ident.pid[rw],
@@ -384,7 +407,7 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
             next_slot += n_births
             mother = mothers[rng.integers(0, len(mothers), n_births)]
             ident.dob_day[b] = t0 + rng.integers(0, ndays, n_births)
-            born_q[b] = q
+            born_q[b] = q if q >= 0 else -1
             loc[b], area[b], practice[b] = loc[mother], area[mother], practice[mother]
             s.imd[b] = s.imd[mother]
             s.female[b] = rng.random(n_births) < 0.49
@@ -401,7 +424,7 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
         # 8. The person-year truth at the end of each year.
         if q % 4 == 3 or q == ctx.quarters - 1:
             keep = year_start["alive"]
-            ev.add(
+            rec.add(
                 "py",
                 pid=ident.pid[keep],
                 year=np.full(int(keep.sum()), q // 4, dtype=np.int16),
@@ -418,7 +441,10 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
                 died=~s.alive[keep],
             )
 
-    used = np.arange(next_slot)
+    # People who died in the warm-up never appear.
+    start = int(ctx.quarter_days[0])
+    used = np.flatnonzero(~((died_day >= 0) & (died_day < start)) & (born_q < 10_000))
+    used = used[used < next_slot]
     people = ident.frame(used, loc, area, practice, ctx).with_columns(
         pl.Series("born_quarter", born_q[used]),
         pl.Series("died_day", died_day[used]),
@@ -436,7 +462,40 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
         deficits=ev.frame("def", {"pid": pl.Int64, "ordinal": pl.Int16, "day": pl.Int64}),
         person_years=ev.frame("py", _PY),
         reached=ev.frame("reach", _REACH),
+        population=ev.frame(
+            "pop",
+            {
+                "locality": pl.Int32,
+                "quarter": pl.Int16,
+                "people": pl.Int64,
+                "people_65_plus": pl.Int64,
+            },
+        ),
     )
+
+
+class _Nothing:
+    """Where the warm-up's events go."""
+
+    def add(self, table: str, **cols: np.ndarray) -> None:
+        return None
+
+
+_NOTHING = _Nothing()
+WARMUP = 8  # quarters
+
+
+def quarter_day(ctx: Context, q: int) -> int:
+    """The first day of quarter `q` (negative: before the period, 91 days a quarter)."""
+    if q >= 0:
+        return int(ctx.quarter_days[q])
+    return int(ctx.quarter_days[0]) + 91 * q
+
+
+def quarter_month(ctx: Context, q: int) -> int:
+    if q >= 0:
+        return ctx.quarter_months[q]
+    return (ctx.quarter_months[0] - 1 + 3 * q) % 12 + 1
 
 
 class _Tally:
