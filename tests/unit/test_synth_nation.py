@@ -369,3 +369,18 @@ def test_nation_in_several_chunks_keeps_people_distinct(tmp_path, monkeypatch):
     truth = pl.read_parquet(tmp_path / "truth/people.parquet")
     # The people drawn, less those who died in the warm-up, plus its babies.
     assert 2_250 < truth.filter(pl.col("year") == 0).height < 2_600
+
+
+def test_nation_moves_are_recorded_and_events_follow_the_person(nation):
+    out, sc = nation
+    moves = pl.read_parquet(out / "truth/moves.parquet")
+    assert moves.height > 20
+    assert (moves["from_locality"] != moves["to_locality"]).mean() > 0.5
+    # After a move, the person's admissions are in their new locality.
+    adm = pl.read_parquet(out / "parquet/admissions.parquet")
+    last = moves.group_by("person_id").agg(
+        pl.col("quarter", "to_locality").sort_by("quarter").last()
+    )
+    after = adm.join(last, on="person_id").filter(pl.col("quarter") > pl.col("quarter_right"))
+    assert after.height > 0
+    assert (after["locality"] == after["to_locality"]).all()

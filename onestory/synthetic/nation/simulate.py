@@ -57,6 +57,7 @@ class ChunkResult:
     person_years: pl.DataFrame
     reached: pl.DataFrame
     population: pl.DataFrame  # per locality and quarter: people alive at its start, 65+
+    moves: pl.DataFrame  # who moved between localities, when, from where to where
 
 
 @dataclass
@@ -70,6 +71,7 @@ class _Events:
             "py": [],
             "reach": [],
             "pop": [],
+            "moves": [],
         }
     )
 
@@ -395,6 +397,13 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
             for i in np.flatnonzero(same):
                 options = np.flatnonzero(ctx.locality_partnership == part[i])
                 pick[i] = options[rng.integers(0, len(options))]
+            rec.add(
+                "moves",
+                pid=ident.pid[mv],
+                quarter=np.full(len(mv), q, dtype=np.int16),
+                from_locality=loc[mv].astype(np.int32),
+                to_locality=pick.astype(np.int32),
+            )
             loc[mv] = pick
             _place(ctx, rng, mv, loc, area, practice, s, ident)
             new_addresses(rng, ident, mv, area, ctx)
@@ -462,6 +471,15 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
         deficits=ev.frame("def", {"pid": pl.Int64, "ordinal": pl.Int16, "day": pl.Int64}),
         person_years=ev.frame("py", _PY),
         reached=ev.frame("reach", _REACH),
+        moves=ev.frame(
+            "moves",
+            {
+                "pid": pl.Int64,
+                "quarter": pl.Int16,
+                "from_locality": pl.Int32,
+                "to_locality": pl.Int32,
+            },
+        ),
         population=ev.frame(
             "pop",
             {

@@ -133,6 +133,7 @@ class NationWriter:
         )
         self._stream("people", r.person_years.rename({"pid": "person_id"}), "truth")
         self._stream("reached", r.reached.rename({"pid": "person_id"}), "truth")
+        self._stream("moves", r.moves.rename({"pid": "person_id"}), "truth")
         if "parquet" in self.formats:
             self._stream("people", people.rename({"pid": "person_id"}))
             costs = {k: v[0] for k, v in course.UNIT_COSTS.items()}
