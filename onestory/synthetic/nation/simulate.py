@@ -19,6 +19,7 @@ from . import course
 from .course import State
 from .initiatives import Active, Initiatives, acting_on, combined
 from .population import Identity, initial_population, new_addresses
+from .schemas import ADMISSIONS, AE_ATTENDANCES, PERSON_YEARS, REACHED, SOCIAL_CARE
 
 EMERGENCY_KINDS = ("other", "acsc", "falls")
 NEVER = -99
@@ -465,12 +466,12 @@ def simulate_chunk(ctx: Context, chunk: int, first_pid: int, n0: int) -> ChunkRe
     )
     return ChunkResult(
         people=people,
-        admissions=ev.frame("adm", _ADM),
-        ae=ev.frame("ae", _AE),
-        social_care=ev.frame("asc", _ASC),
+        admissions=ev.frame("adm", ADMISSIONS),
+        ae=ev.frame("ae", AE_ATTENDANCES),
+        social_care=ev.frame("asc", SOCIAL_CARE),
         deficits=ev.frame("def", {"pid": pl.Int64, "ordinal": pl.Int16, "day": pl.Int64}),
-        person_years=ev.frame("py", _PY),
-        reached=ev.frame("reach", _REACH),
+        person_years=ev.frame("py", PERSON_YEARS),
+        reached=ev.frame("reach", REACHED),
         moves=ev.frame(
             "moves",
             {
@@ -547,66 +548,6 @@ def _place(ctx, rng, mv, loc, area, practice, s: State, ident: Identity) -> None
     area[mv] = pick_within(rng, loc[mv], AREAS, ctx)
     practice[mv] = pick_within(rng, loc[mv], "practice", ctx)
     s.imd[mv] = ctx.area_imd[area[mv]]
-
-
-_ADM: dict[str, Any] = {
-    "pid": pl.Int64,
-    "partnership": pl.Int32,
-    "locality": pl.Int32,
-    "quarter": pl.Int16,
-    "kind": pl.Int8,
-    "start": pl.Int64,
-    "end": pl.Int64,
-    "destination": pl.Int8,
-    "deficits": pl.Int16,
-    "age": pl.Float64,
-}
-_AE: dict[str, Any] = {
-    "pid": pl.Int64,
-    "partnership": pl.Int32,
-    "locality": pl.Int32,
-    "quarter": pl.Int16,
-    "day": pl.Int64,
-    "admitted": pl.Boolean,
-    "kind": pl.Int8,
-}
-_ASC: dict[str, Any] = {
-    "pid": pl.Int64,
-    "partnership": pl.Int32,
-    "locality": pl.Int32,
-    "quarter": pl.Int16,
-    "kind": pl.Int8,
-    "start": pl.Int64,
-    "hours": pl.Int64,
-    "outcome_91": pl.Int8,
-    "deficits": pl.Int16,
-}
-_PY: dict[str, Any] = {
-    "pid": pl.Int64,
-    "year": pl.Int16,
-    "locality": pl.Int32,
-    "age": pl.Int16,
-    "imd": pl.Int8,
-    "deficits": pl.Int16,
-    "ltc": pl.Int16,
-    "lives_alone": pl.Boolean,
-    "care_home": pl.Boolean,
-    "expected_emergency_admissions": pl.Float64,
-    "true_risk": pl.Float64,
-    "emergency_admissions": pl.Int32,
-    "died": pl.Boolean,
-}
-_REACH: dict[str, Any] = {
-    "initiative": pl.Int16,
-    "pid": pl.Int64,
-    "locality": pl.Int32,
-    "quarter": pl.Int16,
-    "units": pl.Int64,
-    "observed": pl.Float64,
-    "counterfactual": pl.Float64,
-    "expected_observed": pl.Float64,
-    "expected_counterfactual": pl.Float64,
-}
 
 
 def day_number(d: date) -> int:
