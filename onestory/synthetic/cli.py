@@ -11,10 +11,18 @@ from rich.table import Table
 
 from onestory.synthetic import generate
 
+NATION_OPTIONS = ("partnerships", "localities", "years", "scenario", "format")
+
 
 def run(args) -> int:
     """Generate `args.people` people with `args.seed` into `args.out`; print a summary."""
     console = Console()
+    if any(getattr(args, name, None) is not None for name in NATION_OPTIONS):
+        from onestory.synthetic.nation.cli import run_nation
+
+        return run_nation(args, console)
+    args.people = 1000 if args.people is None else args.people
+    args.seed = 42 if args.seed is None else args.seed
     if args.people < 1:
         console.print("[red]--people must be at least 1[/red]")
         return 2
