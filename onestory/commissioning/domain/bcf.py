@@ -20,7 +20,7 @@ from onestory.commissioning.domain.codes import CodeList
 USUAL_RESIDENCE = frozenset({"usual place of residence", "19"})  # text, or the SUS code
 DIED = frozenset({"died", "79"})
 CARE_HOME = frozenset({"residential", "nursing"})
-REABLEMENT = "reablement"
+REABLEMENT_SETTING = "reablement"
 # A care-home episode starting within this many days of the person's last one ending is a
 # move (residential to nursing, or between homes), not a new permanent admission.
 TRANSFER_GAP_DAYS = 7
@@ -28,6 +28,20 @@ TRANSFER_GAP_DAYS = 7
 REABLEMENT_START_DAYS = 7
 FOLLOW_UP_DAYS = 91
 OLDER = 65
+
+# The metrics' names in `onestory bcf metrics --json`, and how pages label them.
+AVOIDABLE = "avoidable_admissions_per_100k"
+DISCHARGE = "discharge_usual_residence_pct"
+FALLS = "falls_65plus_per_100k"
+PERMANENT = "permanent_admissions_65plus_per_100k"
+REABLEMENT = "reablement_91day_pct"
+LABELS = {
+    AVOIDABLE: "Unplanned admissions for chronic ambulatory care sensitive conditions, per 100,000",
+    DISCHARGE: "Discharged from hospital to their usual place of residence, %",
+    FALLS: "Emergency admissions due to falls, people 65 and over, per 100,000",
+    PERMANENT: "Permanent admissions to residential and nursing care, 65 and over, per 100,000",
+    REABLEMENT: "Still at home 91 days after discharge into reablement, 65 and over, %",
+}
 
 
 @dataclass(frozen=True)
@@ -307,7 +321,7 @@ def reablement_cohort(
     reablement: dict[int, list[date]] = defaultdict(list)
     homes: dict[int, list[CareEpisode]] = defaultdict(list)
     for e in episodes:
-        if e.setting == REABLEMENT:
+        if e.setting == REABLEMENT_SETTING:
             reablement[e.person_id].append(e.start)
         elif e.setting in CARE_HOME:
             homes[e.person_id].append(e)

@@ -55,7 +55,7 @@ class Facts:
     long_term_care_package: bool = False  # any long-term social care service
     chronic_conditions: int = 0  # long-term conditions coded (chronic_conditions list)
     maternity_12m: bool = False
-    hospital_contacts_12m: int = 0  # admissions and A&E attendances
+    hospital_contacts_12m: int = 0  # emergency admissions and A&E attendances
 
 
 def _end_of_life(f: Facts) -> bool:
@@ -111,7 +111,7 @@ RULES = {
     "illness coded; or receiving long-term social care",
     CHRONIC: "at least one long-term condition coded",
     MATERNAL_INFANT: "under 1 year old, or pregnancy or childbirth coded in the last 12 months",
-    ACUTELY_ILL: "a hospital admission or A&E attendance in the last 12 months",
+    ACUTELY_ILL: "an emergency admission or A&E attendance in the last 12 months",
     HEALTHY: "none of the above",
 }
 
