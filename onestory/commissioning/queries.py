@@ -13,7 +13,8 @@ from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.casework.extract import extract
 from onestory.commissioning import engine
-from onestory.commissioning.domain import bcf, publish
+from onestory.commissioning.domain import bcf, publish, segments, suppression
+from onestory.people.models import LinkageRun
 
 
 class UnknownArea(ValueError):
@@ -84,10 +85,68 @@ def population_segments(
             "opted_out_excluded": data.opted_out,
         },
     )
-    total = people.height
     return {
         "as_of": as_of.isoformat(),
         "area": area.label,
-        "people": None if 0 < total < 8 else total,
+        "people": suppression.suppress_total(people.height),
         "segments": publish.segments(counts),
+    }
+
+
+def latest_complete_year(today: date) -> bcf.Year:
+    """The last financial year that has ended by `today`."""
+    return bcf.Year(today.year - 2 if today.month < 4 else today.year - 1)
+
+
+FIRST_YEAR = 2023  # the Better Care Fund's 2023-25 metrics
+
+
+def year_choices(today: date) -> list[bcf.Year]:
+    """Financial years a page offers, latest first: from 2023-24 to the last complete one."""
+    latest = latest_complete_year(today)
+    return [bcf.Year(first) for first in range(latest.first, FIRST_YEAR - 1, -1)]
+
+
+def overview(*, by: Actor, year: bcf.Year) -> dict:
+    """The commissioner page's figures: the five metrics for the year and people per segment
+    at its end, for the whole installation; suppressed, and audited with counts only."""
+    require(by, Permission.VIEW_AGGREGATES)
+    area = engine.EVERYONE
+    if not LinkageRun.objects.filter(is_current=True).exists():
+        return {"year": year, "area": area.label, "linked": False}
+    data, con = _loaded()
+    metrics = engine.bcf_metrics(con, year, area)
+    people = engine.segment_people(con, year.end, area)
+    counts = engine.segment_counts(people)
+    record_event(
+        by=by,
+        action="commissioning.overview_viewed",
+        detail={
+            "year": year.label,
+            "area": area.label,
+            "people": metrics.people,
+            "segmented": people.height,
+            "opted_out_excluded": data.opted_out,
+        },
+    )
+    shown = publish.segments(counts)
+    return {
+        "year": year,
+        "area": area.label,
+        "linked": True,
+        "metrics": [
+            {"key": name, "label": bcf.LABELS[name], **publish.metric(e)}
+            for name, e in metrics.estimates.items()
+        ],
+        "segments_on": year.end,
+        "segments": [
+            {
+                "key": name,
+                "label": segments.LABELS[name],
+                "rule": segments.RULES[name],
+                "people": shown[name],
+            }
+            for name in segments.ORDER
+        ],
+        "people": suppression.suppress_total(people.height),
     }

@@ -61,6 +61,10 @@ def condition(record, code):
 
 @pytest.fixture
 def borough():
+    return build_borough()
+
+
+def build_borough():
     """40 people aged 70 and 10 aged 30 at one practice, plus one older person who opted out
     of secondary use. Groups by index (older people):
       0-9   an emergency admission after a fall (June 2025), home again;
