@@ -42,7 +42,23 @@ CARE_SETTINGS = {
     "Short Term Support: Reablement": "reablement",
     "Long Term Support: Community": "community",
 }
-AREA_COLUMNS = ("practice", "neighbourhood")  # later: partnership, locality
+AREA_COLUMNS = ("practice", "neighbourhood")
+# The engine's columns for `segments.Facts`, in its field order.
+FACT_COLUMNS = (
+    "age",
+    "efi_deficits",
+    "end_of_life",
+    "dies_within_year",
+    "frailty_dementia",
+    "care_home",
+    "organ_failure",
+    "emergency_admissions_12m",
+    "disability",
+    "package",
+    "chronic",
+    "maternity",
+    "contacts",
+)  # later: partnership, locality
 
 
 @dataclass(frozen=True)
@@ -151,27 +167,22 @@ def segment_people(
             **params,
         },
     ).pl()
-    columns = [
-        frame[name].to_list()
-        for name in (
-            "age",
-            "efi_deficits",
-            "end_of_life",
-            "dies_within_year",
-            "frailty_dementia",
-            "care_home",
-            "organ_failure",
-            "emergency_admissions_12m",
-            "disability",
-            "package",
-            "chronic",
-            "maternity",
-            "contacts",
+    # People with the same facts get the same segment: segment each distinct set once.
+    ages = {age: sg.representative_age(age) for age in frame["age"].unique().to_list()}
+    facts = frame.select(
+        pl.col("age").replace_strict(ages, return_dtype=pl.Int64), *FACT_COLUMNS[1:]
+    ).with_row_index("row")
+    distinct = facts.drop("row").unique()
+    assigned = distinct.with_columns(
+        pl.Series(
+            "segment",
+            [sg.segment(sg.Facts(*row)) for row in distinct.iter_rows()],
+            dtype=pl.String,
         )
-    ]
-    assigned = [sg.segment(sg.Facts(*row)) for row in zip(*columns, strict=True)]
+    )
+    segmented = facts.join(assigned, on=list(FACT_COLUMNS), how="left").sort("row")
     return frame.select("person_id", "practice", "neighbourhood", "sex", "age").with_columns(
-        pl.Series("segment", assigned, dtype=pl.String)
+        segmented["segment"]
     )
 
 

@@ -97,3 +97,17 @@ def test_each_person_is_in_exactly_one_segment_the_first_whose_rule_they_meet(f)
     # and no earlier segment's rule is met
     earlier = sg.ORDER[: sg.ORDER.index(got)]
     assert not any(rule(f) for name, rule in sg.PRIORITY if name in earlier)
+
+
+@settings(max_examples=500, deadline=None)
+@given(facts)
+def test_people_whose_ages_fall_between_the_same_cuts_are_segmented_alike(f):
+    # the engine segments each distinct set of facts once, with this representative age
+    from dataclasses import replace
+
+    assert sg.segment(replace(f, age=sg.representative_age(f.age))) == sg.segment(f)
+
+
+@pytest.mark.parametrize(("age", "rep"), [(0, 0), (1, 1), (64, 1), (65, 65), (104, 65)])
+def test_representative_age(age, rep):
+    assert sg.representative_age(age) == rep

@@ -116,6 +116,16 @@ RULES = {
 }
 
 
+# The only ages the rules compare with (age < 1, age >= 65): everyone between two cuts is
+# segmented alike, which lets the engine segment each distinct set of facts once.
+AGE_CUTS = (1, OLDER)
+
+
+def representative_age(age: int) -> int:
+    """The lowest age segmented exactly as `age` is: the highest cut at or below it, or 0."""
+    return max((cut for cut in AGE_CUTS if cut <= age), default=0)
+
+
 def segment(f: Facts) -> str:
     """The person's one segment: the first rule in PRIORITY they meet, else healthy."""
     for name, rule in PRIORITY:
