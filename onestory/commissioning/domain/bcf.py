@@ -3,7 +3,7 @@ rules over hospital spells, social care episodes and population counts.
 
 Each metric's definition (numerator, denominator, population, method) is in its function's
 docstring and in docs/COMMISSIONING.md. "Year" is a financial year, 1 April to 31 March.
-Population counts are of people alive and registered on the year's mid-point, 30 September
+Population counts are of people in the linked record alive on the year's mid-point, 30 September
 (the middle of the financial year), by age on that day.
 """
 
