@@ -284,3 +284,10 @@ def test_generated_borough_discharges_and_falls_agree_with_its_acute_extract(gen
         assert m[bcf.FALLS]["numerator"] == falls
     else:
         assert m[bcf.FALLS]["suppressed"] is (falls > 0)
+
+
+def test_bcf_metrics_command_before_any_linkage_says_so_without_a_traceback(capsys):
+    code, out, err = run_cli(["bcf", "metrics", "--year", "2025-26", "--json"], capsys)
+    assert code == 2 and out == ""
+    assert "No current linkage run: link the imported records first." in err
+    assert "Traceback" not in err
