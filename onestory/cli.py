@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "onestory.demo",  # demo, serve, migrate
     "onestory.planning.commands",  # plan import, plan report
     "onestory.casework.commands",  # casefinding, casework escalate|followup
+    "onestory.commissioning.commands",  # bcf metrics, segments
     "onestory.interop.commands",  # fhir import, export, token
     "onestory.sharedlives.commands",  # sharedlives match
 )

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "onestory.budgets",
     "onestory.casework",
     "onestory.sharedlives",
+    "onestory.commissioning",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("identity/", include("onestory.people.urls")),
     path("mdt/", include("onestory.casework.urls")),
     path("shared-lives/", include("onestory.sharedlives.urls")),
+    path("commissioning/", include("onestory.commissioning.urls")),
     path("api/", api.urls),
     path("", include("onestory.interop.urls")),  # /fhir
 ]

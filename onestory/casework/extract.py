@@ -30,6 +30,7 @@ HOSPITAL_SCHEMA = {
     "emergency": pl.Boolean,
     "destination": pl.String,
     "diagnosis": pl.String,
+    "diagnosis_code": pl.String,  # as the hospital coded it (SNOMED CT or ICD-10)
 }
 PEOPLE_SCHEMA = {
     "person_id": pl.Int64,
@@ -144,6 +145,7 @@ def extract(run: LinkageRun | None = None) -> Extract:
                     details.get("admission_method") == "emergency",
                     details.get("discharge_destination", ""),
                     display,
+                    code,
                 )
             )
         if code and category in ("clinical", "mental_health", "community_health"):

@@ -17,7 +17,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CARE_MENU = ["Find a person", "Plan reviews", "My actions", "Who pays?"]
 LEAD_MENU = ["Find a person", "Plan reviews", "MDT", "My actions", "Who pays?"]
-AGGREGATES_MENU = ["Partnership overview", "Plans in people's own words", "Who pays?"]
+AGGREGATES_MENU = [
+    "Partnership overview",
+    "Plans in people's own words",
+    "Better Care Fund metrics",
+    "Who pays?",
+]
 # role: (landing path, menu labels in order, a heading on the landing page)
 EXPECTED = {
     "gp": ("/", LEAD_MENU, "Find a person"),

@@ -46,7 +46,12 @@ def test_menu_for_role_holds_its_landing_page_and_only_permitted_links(code):
 
 def test_menu_for_commissioner_has_no_person_level_page():
     labels = [e.label for e in menu_for(ROLES["commissioner"])]
-    assert labels == ["Partnership overview", "Plans in people's own words", "Who pays?"]
+    assert labels == [
+        "Partnership overview",
+        "Plans in people's own words",
+        "Better Care Fund metrics",
+        "Who pays?",
+    ]
 
 
 def test_who_pays_in_menu_for_care_roles_and_commissioners_only():

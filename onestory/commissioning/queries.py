@@ -1,0 +1,152 @@
+"""Reads for commissioners and analysts: aggregates of the linked record, never a person.
+
+People who opted out of secondary use are left out (`casework.extract` does it), small
+numbers are suppressed before anything leaves (`domain.publish`), and each read is audited
+with the year, the area and counts only. Needs VIEW_AGGREGATES (commissioners, analysts;
+the system for commands)."""
+
+from datetime import date
+
+from onestory.access.domain.roles import Permission
+from onestory.access.policy import require
+from onestory.audit.actions import record_event
+from onestory.audit.domain.actor import Actor
+from onestory.casework.extract import extract
+from onestory.commissioning import engine
+from onestory.commissioning.domain import bcf, publish, segments, suppression
+from onestory.people.models import LinkageRun
+
+
+class UnknownArea(ValueError):
+    """A partnership or locality this installation does not know."""
+
+
+def resolve_area(partnership: str | None = None, locality: str | None = None) -> engine.Area:
+    """The area a figure is for. Partnerships and localities are not part of the record yet
+    (they come with the synthetic nation), so naming one is an error that says so."""
+    for kind, value in (("partnership", partnership), ("locality", locality)):
+        if value:
+            raise UnknownArea(
+                f"Unknown {kind} {value!r}: this installation has no {kind}s yet, so figures "
+                f"are for the whole installation (leave out --{kind})."
+            )
+    return engine.EVERYONE
+
+
+def _loaded():
+    data = extract()
+    con = engine.connect()
+    engine.load(con, **data.tables())
+    return data, con
+
+
+def bcf_metrics(
+    *, by: Actor, year: str, partnership: str | None = None, locality: str | None = None
+) -> dict:
+    """The five Better Care Fund metrics for the year and area, as published (suppressed)."""
+    require(by, Permission.VIEW_AGGREGATES)
+    y = bcf.Year.parse(year)
+    area = resolve_area(partnership, locality)
+    data, con = _loaded()
+    result = engine.bcf_metrics(con, y, area)
+    record_event(
+        by=by,
+        action="commissioning.bcf_metrics",
+        detail={
+            "year": y.label,
+            "area": area.label,
+            "people": result.people,
+            "opted_out_excluded": data.opted_out,
+        },
+    )
+    return {
+        "year": y.label,
+        "area": area.label,
+        "metrics": {name: publish.metric(e) for name, e in result.estimates.items()},
+    }
+
+
+def population_segments(
+    *, by: Actor, as_of: date, partnership: str | None = None, locality: str | None = None
+) -> dict:
+    """People per Bridges to Health segment on `as_of`, in priority order, suppressed."""
+    require(by, Permission.VIEW_AGGREGATES)
+    area = resolve_area(partnership, locality)
+    data, con = _loaded()
+    people = engine.segment_people(con, as_of, area)
+    counts = engine.segment_counts(people)
+    record_event(
+        by=by,
+        action="commissioning.segments",
+        detail={
+            "as_of": as_of.isoformat(),
+            "area": area.label,
+            "people": people.height,
+            "opted_out_excluded": data.opted_out,
+        },
+    )
+    return {
+        "as_of": as_of.isoformat(),
+        "area": area.label,
+        "people": suppression.suppress_total(people.height),
+        "segments": publish.segments(counts),
+    }
+
+
+def latest_complete_year(today: date) -> bcf.Year:
+    """The last financial year that has ended by `today`."""
+    return bcf.Year(today.year - 2 if today.month < 4 else today.year - 1)
+
+
+FIRST_YEAR = 2023  # the Better Care Fund's 2023-25 metrics
+
+
+def year_choices(today: date) -> list[bcf.Year]:
+    """Financial years a page offers, latest first: from 2023-24 to the last complete one."""
+    latest = latest_complete_year(today)
+    return [bcf.Year(first) for first in range(latest.first, FIRST_YEAR - 1, -1)]
+
+
+def overview(*, by: Actor, year: bcf.Year) -> dict:
+    """The commissioner page's figures: the five metrics for the year and people per segment
+    at its end, for the whole installation; suppressed, and audited with counts only."""
+    require(by, Permission.VIEW_AGGREGATES)
+    area = engine.EVERYONE
+    if not LinkageRun.objects.filter(is_current=True).exists():
+        return {"year": year, "area": area.label, "linked": False}
+    data, con = _loaded()
+    metrics = engine.bcf_metrics(con, year, area)
+    people = engine.segment_people(con, year.end, area)
+    counts = engine.segment_counts(people)
+    record_event(
+        by=by,
+        action="commissioning.overview_viewed",
+        detail={
+            "year": year.label,
+            "area": area.label,
+            "people": metrics.people,
+            "segmented": people.height,
+            "opted_out_excluded": data.opted_out,
+        },
+    )
+    shown = publish.segments(counts)
+    return {
+        "year": year,
+        "area": area.label,
+        "linked": True,
+        "metrics": [
+            {"key": name, "label": bcf.LABELS[name], **publish.metric(e)}
+            for name, e in metrics.estimates.items()
+        ],
+        "segments_on": year.end,
+        "segments": [
+            {
+                "key": name,
+                "label": segments.LABELS[name],
+                "rule": segments.RULES[name],
+                "people": shown[name],
+            }
+            for name in segments.ORDER
+        ],
+        "people": suppression.suppress_total(people.height),
+    }
