@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "onestory.planning.commands",  # plan import, plan report
     "onestory.casework.commands",  # casefinding, casework escalate|followup
     "onestory.interop.commands",  # fhir import, export, token
+    "onestory.evaluation.commands",  # evaluate did|scm|sdid
 )
 
 

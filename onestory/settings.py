@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "onestory.planning",
     "onestory.budgets",
     "onestory.casework",
+    "onestory.evaluation",
 ]
 
 MIDDLEWARE = [
