@@ -27,9 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from numpy.typing import NDArray
-from scipy import stats
+from scipy.special import chdtrc  # the chi-squared upper tail
 
 from onestory.evaluation.domain.panel import Panel
 
@@ -39,7 +38,7 @@ Array = NDArray[np.float64]
 @dataclass(frozen=True)
 class TwoByTwo:
     att: float
-    se: float  # clustered by unit
+    se: float  # clustered by unit (NaN when the regression has no residual freedom)
     twfe_att: float  # the same number from the regression (a check)
 
 
@@ -50,6 +49,8 @@ def two_by_two(p: Panel) -> TwoByTwo:
     simple = float(
         (y[n0:, t0:].mean() - y[n0:, :t0].mean()) - (y[:n0, t0:].mean() - y[:n0, :t0].mean())
     )
+    from statsmodels.regression.linear_model import OLS  # imported here: it is slow to load
+
     n, t = y.shape
     unit = np.repeat(np.arange(n), t)
     period = np.tile(np.arange(t), n)
@@ -62,7 +63,10 @@ def two_by_two(p: Panel) -> TwoByTwo:
             (period[:, None] == np.arange(1, t)[None, :]).astype(float),
         ]
     )
-    model = sm.OLS(y.reshape(-1), x).fit(cov_type="cluster", cov_kwds={"groups": unit})
+    if n * t <= x.shape[1]:  # as many parameters as observations: no error to estimate
+        twfe = OLS(y.reshape(-1), x).fit()
+        return TwoByTwo(att=simple, se=float("nan"), twfe_att=float(twfe.params[0]))
+    model = OLS(y.reshape(-1), x).fit(cov_type="cluster", cov_kwds={"groups": unit})
     return TwoByTwo(att=simple, se=float(model.bse[0]), twfe_att=float(model.params[0]))
 
 
@@ -179,7 +183,7 @@ def staggered(
         theta = np.array([event[list(event)[k]] for k in pre])
         cov = np.atleast_2d(np.cov(draws[:, pre], rowvar=False))
         chi2 = float(theta @ np.linalg.pinv(cov) @ theta)
-        p_pre = float(stats.chi2.sf(chi2, len(pre)))
+        p_pre = float(chdtrc(len(pre), chi2))
     else:
         chi2, p_pre = float("nan"), float("nan")
     return Staggered(
