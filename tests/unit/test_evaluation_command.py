@@ -136,3 +136,65 @@ def test_evaluate_duplicate_row_is_named(capsys, panel):
     panel.write_text(panel.read_text() + "Eastbrook,2024Q1,99\n")
     err = _bad(capsys, _args(panel, "did"))
     assert "line 32" in err and "a second row for unit 'Eastbrook'" in err
+
+
+@pytest.fixture
+def staggered_panel(tmp_path):
+    """Ten areas over eight years; four start a scheme, two in 2015 and two in 2017, and its
+    effect grows by 2 a year (2, 4, 6 …): the true mean effect is 5."""
+    lines = ["area,year,admissions"]
+    starts = {"A8": 2015, "A9": 2015, "A10": 2017, "A11": 2017}
+    for i in range(12):
+        area = f"A{i}"
+        for year in range(2012, 2020):
+            s = starts.get(area)
+            effect = 0 if s is None or year < s else 2 * (year - s + 1)
+            lines.append(f"{area},{year},{i + (year - 2012) + 0.1 * ((i * year) % 3) + effect}")
+    path = tmp_path / "staggered.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _staggered_args(path, method):
+    return [
+        *(method, "--panel", str(path), "--unit", "area", "--time", "year"),
+        *("--outcome", "admissions", "--treated", "A8,A9,A10,A11"),
+        *("--start", "2015,2015,2017,2017"),
+    ]
+
+
+def test_evaluate_did_with_staggered_starts_gives_an_event_study(capsys, staggered_panel):
+    code, out, _ = _run(capsys, *_staggered_args(staggered_panel, "did"), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert list(doc) == KEYS
+    assert doc["att"] == pytest.approx(5.0, abs=0.3)
+    assert doc["gaps"]["0"] == pytest.approx(2.0, abs=0.3)
+    assert doc["gaps"]["4"] == pytest.approx(10.0, abs=0.3)  # only the 2015 cohort
+    assert doc["gaps"]["-1"] == pytest.approx(0.0, abs=0.3)
+    assert doc["se"] > 0
+
+
+def test_evaluate_summary_shows_the_event_study_and_pretrend_test(capsys, staggered_panel):
+    code, out, _ = _run(capsys, *_staggered_args(staggered_panel, "did"))
+    assert code == 0
+    assert "staggered starts" in out
+    assert "Event study (periods since the start: effect): -4:" in out
+    assert "Pre-trend test (Callaway–Sant'Anna event study, 4 pre-period coefficients)" in out
+
+
+def test_evaluate_sdid_refuses_staggered_starts(capsys, staggered_panel):
+    err = _bad(capsys, _staggered_args(staggered_panel, "sdid"))
+    assert "needs one start for all treated units; use did for staggered starts" in err
+
+
+def test_evaluate_start_count_must_match_the_treated_units(capsys, panel):
+    err = _bad(capsys, _args(panel, "did", **{"--start": "2024Q3,2024Q4"}))
+    assert "one start for all treated units or one per treated unit (1), not 2" in err
+
+
+def test_evaluate_did_with_one_treated_unit_does_not_claim_a_pretrend_test(capsys, panel):
+    code, out, _ = _run(capsys, *_args(panel, "did"))
+    assert code == 0
+    assert "Pre-trend test not run" in out
+    assert "placebo standard error" in out

@@ -80,3 +80,12 @@ def test_staggered_is_the_same_every_run():
     y, cohorts = _staggered_panel()
     y = (np.asarray(y, float) + np.random.default_rng(3).normal(0, 1, (6, 6))).tolist()
     assert did.staggered(y, cohorts, bootstrap=29).se == did.staggered(y, cohorts, bootstrap=29).se
+
+
+def test_staggered_gives_no_error_when_a_cohort_has_one_unit():
+    y, cohorts = _staggered_panel()
+    cohorts = [None, None, 2, 2, 4, None]  # cohort 4 is now a single unit
+    r = did.staggered(y, cohorts, bootstrap=29)
+    assert np.isnan(r.se) and np.isnan(r.pretrend_p)
+    assert r.smallest_group == 1
+    assert not np.isnan(r.att)

@@ -20,7 +20,9 @@ and for t < g the same with base t−1 (pre-period "effects", which should be ab
 They are aggregated to an event study (by periods since the start, cohorts weighted by
 size), to an overall effect (each cohort's mean post-period ATT, weighted by cohort size),
 and a pre-trend test (a Wald test that all pre-period event-study coefficients are zero).
-Standard errors come from a bootstrap over units, with a fixed seed so that results repeat.
+Standard errors come from a bootstrap over units, with a fixed seed so that results repeat;
+with a single unit in a cohort (or a single never-treated unit) the bootstrap cannot see that
+unit's own noise, so no error and no pre-trend test are given (NaN).
 """
 
 from collections.abc import Sequence
@@ -88,6 +90,7 @@ class Staggered:
     pretrend_df: int
     pretrend_p: float  # small: the pre-period coefficients are unlikely to be all zero
     twfe_att: float  # for comparison only: the naive two-way fixed effects estimate
+    smallest_group: int  # fewest units in a cohort or the never-treated; errors need ≥ 2
 
 
 def _cells(y: Array, cohort: Array, weights: Array) -> tuple[dict[tuple[int, int], float], Array]:
@@ -164,10 +167,13 @@ def staggered(
     starts = sorted(int(g) for g in set(c[c > 0].tolist()))
     cells, sizes = _cells(m, c, np.ones(len(c)))
     att, event = _aggregate(cells, sizes, starts, t)
+    # One unit in a group: resampling units cannot show that unit's own noise, and the
+    # error would be too small. Then no error and no pre-trend test are given.
+    smallest = min(int((c == g).sum()) for g in [*starts, -1])
     rng = np.random.default_rng(seed)
-    draws_att = []
-    draws_event = []
-    for _ in range(bootstrap):
+    draws_att: list[float] = []
+    draws_event: list[list[float]] = []
+    for _ in range(bootstrap if smallest >= 2 else 0):
         counts = np.bincount(rng.integers(0, len(c), len(c)), minlength=len(c)).astype(float)
         if not all((counts * (c == g)).sum() > 0 for g in [*starts, -1]):
             continue  # a cohort vanished from this resample
@@ -175,17 +181,21 @@ def staggered(
         b_att, b_event = _aggregate(b_cells, b_sizes, starts, t)
         draws_att.append(b_att)
         draws_event.append([b_event[e] for e in event])
-    draws = np.array(draws_event)
-    ses = draws.std(axis=0, ddof=1)
-    se = float(np.std(draws_att, ddof=1))
     pre = [k for k, e in enumerate(event) if e < 0]
-    if pre:
+    nan = float("nan")
+    if len(draws_att) >= 2:
+        draws = np.array(draws_event)
+        ses = draws.std(axis=0, ddof=1)
+        se = float(np.std(draws_att, ddof=1))
+    else:
+        draws, ses, se = np.empty((0, len(event))), np.full(len(event), nan), nan
+    if pre and len(draws_att) >= 2:
         theta = np.array([event[list(event)[k]] for k in pre])
         cov = np.atleast_2d(np.cov(draws[:, pre], rowvar=False))
         chi2 = float(theta @ np.linalg.pinv(cov) @ theta)
         p_pre = float(chdtrc(len(pre), chi2))
     else:
-        chi2, p_pre = float("nan"), float("nan")
+        chi2, p_pre = nan, nan
     return Staggered(
         att=att,
         se=se,
@@ -198,6 +208,7 @@ def staggered(
         pretrend_df=len(pre),
         pretrend_p=p_pre,
         twfe_att=_twfe(m, c),
+        smallest_group=smallest,
     )
 
 

@@ -25,7 +25,16 @@ class Panel:
     periods: tuple[Period, ...]  # ascending
     y: NDArray[np.float64]  # units × periods
     n_treated: int
-    n_pre: int  # periods before the start
+    n_pre: int  # periods before the (first) start
+    starts: tuple[int, ...] = ()  # each treated unit's first treated period index, if they differ
+
+    @property
+    def treated_starts(self) -> tuple[int, ...]:
+        return self.starts or (self.n_pre,) * self.n_treated
+
+    @property
+    def staggered(self) -> bool:
+        return len(set(self.treated_starts)) > 1
 
     @property
     def n_control(self) -> int:
@@ -78,8 +87,9 @@ def build_panel(
 ) -> Panel:
     """Check the columns and values and return the balanced panel.
 
-    `columns` is the header; `start` is the first treated period (as written in the file);
-    `source` names the file in errors.
+    `columns` is the header; `start` is the first treated period (as written in the file),
+    or one per treated unit, comma-separated, for staggered starts; `source` names the file
+    in errors.
     """
     for role, col in (("unit", unit), ("time", time), ("outcome", outcome)):
         if col not in columns:
@@ -124,9 +134,11 @@ def build_panel(
             f"{source}: the panel is unbalanced — {len(missing)} unit-period row(s) missing, "
             f"the first is unit {u!r} in period {t!r} (column {time!r})"
         )
-    treated_units = list(dict.fromkeys(t.strip() for t in treated if t.strip()))
+    treated_units = [t.strip() for t in treated if t.strip()]
     if not treated_units:
         raise PanelError(f"{source}: no treated unit given")
+    if len(set(treated_units)) < len(treated_units):
+        raise PanelError(f"{source}: a treated unit is named twice")
     unknown = [t for t in treated_units if t not in set(all_units)]
     if unknown:
         raise PanelError(
@@ -136,16 +148,16 @@ def build_panel(
     controls = [u for u in all_units if u not in set(treated_units)]
     if not controls:
         raise PanelError(f"{source}: every unit is treated; there is no comparator")
-    start_p = parse_period(start.strip())
-    if isinstance(start_p, str) != isinstance(periods[0], str):
+    start_texts = [s.strip() for s in start.split(",")]
+    if len(start_texts) not in (1, len(treated_units)):
         raise PanelError(
-            f"{source}, column {time!r}: start {start!r} is not a period like {periods[0]!r}"
+            f"{source}: give one start for all treated units or one per treated unit "
+            f"({len(treated_units)}), not {len(start_texts)}"
         )
-    n_pre = sum(1 for p in periods if _sort_key(p) < _sort_key(start_p))
-    if n_pre < 1:
-        raise PanelError(f"{source}, column {time!r}: no period before the start {start!r}")
-    if n_pre >= len(periods):
-        raise PanelError(f"{source}, column {time!r}: no period from the start {start!r} on")
+    starts = [_start_index(periods, text, source, time) for text in start_texts]
+    if len(starts) == 1:
+        starts *= len(treated_units)
+    n_pre = min(starts)
     order = controls + treated_units
     y_matrix = np.array([[values[(u, t)] for t in periods] for u in order], dtype=float)
     return Panel(
@@ -154,7 +166,23 @@ def build_panel(
         y=y_matrix,
         n_treated=len(treated_units),
         n_pre=n_pre,
+        starts=tuple(starts) if len(set(starts)) > 1 else (),
     )
+
+
+def _start_index(periods: list[Period], text: str, source: str, time: str) -> int:
+    """How many periods come before the start `text`; at least one, and not all."""
+    start_p = parse_period(text)
+    if isinstance(start_p, str) != isinstance(periods[0], str):
+        raise PanelError(
+            f"{source}, column {time!r}: start {text!r} is not a period like {periods[0]!r}"
+        )
+    n_pre = sum(1 for p in periods if _sort_key(p) < _sort_key(start_p))
+    if n_pre < 1:
+        raise PanelError(f"{source}, column {time!r}: no period before the start {text!r}")
+    if n_pre >= len(periods):
+        raise PanelError(f"{source}, column {time!r}: no period from the start {text!r} on")
+    return n_pre
 
 
 def from_matrix(

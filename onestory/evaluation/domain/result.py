@@ -54,6 +54,12 @@ def evaluate(p: Panel, method: str, *, placebo_draws: int = 200, seed: int = 0) 
     se: float | None
     weights = time_weights = placebo = None
     can_placebo = p.n_control > p.n_treated
+    if p.staggered and method != "did":
+        raise ValueError(
+            f"{NAMES[method]} needs one start for all treated units; use did for staggered starts"
+        )
+    if method == "did" and p.staggered:
+        return _staggered(p, seed=seed)
     if method == "did":
         fit = sdid.did(p)
         att, gaps, pre_rmspe = fit.att, fit.gaps, fit.pre_rmspe
@@ -63,11 +69,7 @@ def evaluate(p: Panel, method: str, *, placebo_draws: int = 200, seed: int = 0) 
         else:
             se = sdid.placebo_se(p, "did", draws=placebo_draws, seed=seed) if can_placebo else None
             notes.append("One treated unit: placebo standard error (each control in turn).")
-        event = did.staggered_panel(p, seed=seed)
-        notes.append(
-            f"Pre-trend test (Callaway–Sant'Anna event study, {event.pretrend_df} pre-period "
-            f"coefficients): chi² = {event.pretrend_chi2:.2f}, p = {event.pretrend_p:.3g}."
-        )
+        notes.append(_pretrend_note(did.staggered_panel(p, seed=seed)))
     elif method == "scm":
         fit_s = scm.fit(p)
         att, gaps, pre_rmspe = fit_s.att, fit_s.gaps, fit_s.pre_rmspe
@@ -110,6 +112,50 @@ def evaluate(p: Panel, method: str, *, placebo_draws: int = 200, seed: int = 0) 
     return Evaluation(body=body, notes=notes)
 
 
+def _pretrend_note(event: did.Staggered) -> str:
+    if event.pretrend_df == 0:
+        return "Pre-trend test not run: only one period before the start."
+    if event.smallest_group < 2:
+        return (
+            "Pre-trend test not run: it needs at least two treated and two control units "
+            "(resampling cannot show a single unit's own noise)."
+        )
+    return (
+        f"Pre-trend test (Callaway–Sant'Anna event study, {event.pretrend_df} pre-period "
+        f"coefficients): chi² = {event.pretrend_chi2:.2f}, p = {event.pretrend_p:.3g}."
+    )
+
+
+def _staggered(p: Panel, *, seed: int) -> Evaluation:
+    """Staggered starts: Callaway–Sant'Anna; `gaps` is the event study, keyed by periods
+    since the start ("-2", "0", …), and `pre_rmspe` the root mean square of its pre-period
+    coefficients."""
+    cohort: list[int | None] = [None] * p.n_control + list(p.treated_starts)
+    r = did.staggered(p.y, cohort, seed=seed)
+    se = _num(r.se)
+    pre = [e.att for e in r.event_study if e.e < 0]
+    body = {
+        "method": "did",
+        "att": _num(r.att),
+        "se": se,
+        "ci95": [r.att - Z95 * se, r.att + Z95 * se] if se is not None else None,
+        "weights": None,
+        "time_weights": None,
+        "gaps": {str(e.e): _num(e.att) for e in r.event_study},
+        "pre_rmspe": _num(float(np.sqrt(np.mean(np.square(pre))))) if pre else None,
+        "placebo": None,
+    }
+    notes = [
+        f"Staggered starts ({len(set(p.treated_starts))} cohorts): Callaway–Sant'Anna against "
+        f"never-treated units; bootstrap standard error. Two-way fixed effects would give "
+        f"{r.twfe_att:.2f}.",
+        "Event study (periods since the start: effect): "
+        + ", ".join(f"{e.e}: {e.att:.2f}" for e in r.event_study),
+        _pretrend_note(r),
+    ]
+    return Evaluation(body=body, notes=notes)
+
+
 NAMES = {
     "did": "difference-in-differences",
     "scm": "synthetic control",
@@ -120,15 +166,21 @@ NAMES = {
 def summary(p: Panel, e: Evaluation) -> list[str]:
     """The readable summary: the estimate, its interval, the main weights and the placebo."""
     b = e.body
+    timing = (
+        "staggered starts"
+        if p.staggered
+        else f"{p.n_pre} period(s) before {p.post_periods[0]} and {len(p.post_periods)} from it"
+    )
     lines = [
         f"{NAMES[b['method']]}: {len(p.treated)} treated unit(s), {p.n_control} control(s), "
-        f"{p.n_pre} period(s) before {p.post_periods[0]} and {len(p.post_periods)} from it",
+        f"{timing}",
         f"Effect on the treated (mean over the post-period): {b['att']:.2f}",
     ]
     if b["se"] is not None:
         lo, hi = b["ci95"]
         lines.append(f"Standard error {b['se']:.2f}; 95% interval {lo:.2f} to {hi:.2f}")
-    lines.append(f"Pre-period fit (RMSPE): {b['pre_rmspe']:.2f}")
+    if b["pre_rmspe"] is not None:
+        lines.append(f"Pre-period fit (RMSPE): {b['pre_rmspe']:.2f}")
     if b["weights"]:
         top = sorted(b["weights"].items(), key=lambda kv: -(kv[1] or 0))[:5]
         shown = ", ".join(f"{u} {w:.3f}" for u, w in top if w and w > 0.0005)
