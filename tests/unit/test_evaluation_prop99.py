@@ -6,6 +6,7 @@ The placebo standard error uses 10 seeded placebo draws here to keep the tests f
 
 import json
 
+import numpy as np
 import pytest
 
 from onestory.cli import main
@@ -49,3 +50,41 @@ def test_prop99_synthetic_did_matches_the_published_estimate(capsys, prop99):
     assert top_year == "1988"
     assert set(doc["time_weights"]) == {str(y) for y in range(1970, 1989)}
     assert doc["ci95"][0] < doc["att"] < doc["ci95"][1]
+
+
+@pytest.fixture(scope="module")
+def prop99_panel(prop99):
+    from types import SimpleNamespace
+
+    from onestory.evaluation.commands import read_panel
+
+    args = SimpleNamespace(
+        panel=prop99,
+        unit="state",
+        time="year",
+        outcome="packs",
+        treated="California",
+        start="1989",
+    )
+    return read_panel(args)
+
+
+def test_prop99_sdid_unit_weights_are_the_papers(prop99_panel):
+    from onestory.evaluation.domain import sdid
+
+    r = sdid.sdid(prop99_panel)
+    top = {prop99_panel.controls[i] for i in np.argsort(-r.omega)[:5]}
+    assert top == {"Nevada", "New Hampshire", "Connecticut", "Delaware", "Colorado"}
+    assert r.lam[-3:].sum() == pytest.approx(1.0, abs=0.01)  # 1986–1988 carry the weight
+
+
+def test_prop99_exact_synthetic_control_fits_a_little_better_than_the_papers(prop99_panel):
+    from onestory.evaluation.domain import scm
+
+    p = prop99_panel
+    paper = scm.fit(p)
+    w = scm.exact_weights(p.y[:-1, : p.n_pre], p.y[-1, : p.n_pre])
+    gaps = p.y[-1] - w @ p.y[:-1]
+    exact_rmspe = float(np.sqrt(np.mean(gaps[: p.n_pre] ** 2)))
+    assert exact_rmspe <= paper.pre_rmspe <= exact_rmspe * 1.01
+    assert gaps[p.n_pre :].mean() == pytest.approx(-19.51, abs=0.01)
