@@ -198,3 +198,12 @@ def test_evaluate_did_with_one_treated_unit_does_not_claim_a_pretrend_test(capsy
     assert code == 0
     assert "Pre-trend test not run" in out
     assert "placebo standard error" in out
+
+
+def test_evaluate_did_with_several_treated_units_clusters_by_unit(capsys, panel):
+    argv = _args(panel, "did", **{"--treated": "Northfield,Kingsley"})
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0
+    assert "Standard error clustered by unit" in out
+    code, out, _ = _run(capsys, *argv, "--json")
+    assert json.loads(out)["se"] > 0
