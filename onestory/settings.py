@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "onestory.casework",
     "onestory.sharedlives",
     "onestory.commissioning",
+    "onestory.evaluation",
 ]
 
 MIDDLEWARE = [

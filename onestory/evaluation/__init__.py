@@ -1,0 +1,1 @@
+"""Evaluation: estimates of an initiative's effect against comparators (issue 15)."""
