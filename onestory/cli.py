@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "onestory.commissioning.commands",  # bcf metrics, segments
     "onestory.interop.commands",  # fhir import, export, token
     "onestory.sharedlives.commands",  # sharedlives match
+    "onestory.places.commands",  # places load, list
     "onestory.evaluation.commands",  # evaluate did|scm|sdid
 )
 

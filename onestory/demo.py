@@ -506,6 +506,9 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     imported = step("import", lambda: import_borough(out, by=actor))
     linked = step("link", lambda: link_borough(by=actor))
     logins = step("logins", lambda: create_demo_logins(by=actor))
+    from onestory.places.demo import create_demo_places
+
+    places = create_demo_places(by=actor)
     examples = example_people(by=actor)
     person_logins = create_demo_relationships(examples, by=actor)
     from onestory.planning.demo import create_demo_plans
@@ -523,6 +526,7 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
         "plans": plans,
         "budgets": budgets,
         "shared_lives": shared_lives,
+        "places": places,
         "person_logins": person_logins,
         "generated": generated,
         "imported": imported,
@@ -577,6 +581,9 @@ def _demo(args) -> int:
         )
     else:
         print("Shared Lives: none made (the demo social worker's login is missing).")
+    places = result["places"]
+    state = "already in place" if not places.created else "set up"
+    print(f"Places: one partnership with two localities, {state} (onestory places list).")
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "onestory.sharedlives",
     "onestory.commissioning",
     "onestory.evaluation",
+    "onestory.places",
 ]
 
 MIDDLEWARE = [

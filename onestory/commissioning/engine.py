@@ -12,9 +12,9 @@ the rules themselves — which admission counts, what is a transfer, who is at h
 91, which segment — are the pure functions in `commissioning.domain`, so the unit tests of
 those rules are tests of what this computes.
 
-An area is the whole installation or one value of a column of `people` (practice or
-neighbourhood today); partnership and locality become columns of `people` when the
-installation knows them, and `Area` needs nothing else to filter by them.
+An area is the whole installation or one value of a column of `people`: practice,
+neighbourhood, or the partnership and locality that `commissioning.queries.with_places`
+adds from the practice (the places an installation loaded with `onestory places load`).
 """
 
 from collections import Counter
@@ -42,7 +42,7 @@ CARE_SETTINGS = {
     "Short Term Support: Reablement": "reablement",
     "Long Term Support: Community": "community",
 }
-AREA_COLUMNS = ("practice", "neighbourhood")
+AREA_COLUMNS = ("practice", "neighbourhood", "partnership", "locality")
 # The engine's columns for `segments.Facts`, in its field order.
 FACT_COLUMNS = (
     "age",
@@ -58,7 +58,7 @@ FACT_COLUMNS = (
     "chronic",
     "maternity",
     "contacts",
-)  # later: partnership, locality
+)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ the system for commands)."""
 
 from datetime import date
 
+import polars as pl
+
 from onestory.access.domain.roles import Permission
 from onestory.access.policy import require
 from onestory.audit.actions import record_event
@@ -22,21 +24,51 @@ class UnknownArea(ValueError):
 
 
 def resolve_area(partnership: str | None = None, locality: str | None = None) -> engine.Area:
-    """The area a figure is for. Partnerships and localities are not part of the record yet
-    (they come with the synthetic nation), so naming one is an error that says so."""
-    for kind, value in (("partnership", partnership), ("locality", locality)):
-        if value:
-            raise UnknownArea(
-                f"Unknown {kind} {value!r}: this installation has no {kind}s yet, so figures "
-                f"are for the whole installation (leave out --{kind})."
-            )
+    """The area a figure is for: the whole installation, a partnership or one of its
+    localities (as `onestory places load` stored them; a person's place is their GP
+    practice's). An unknown code, or a locality outside the partnership named, is an
+    UnknownArea that says which codes there are."""
+    from onestory.places import queries as places
+
+    if locality:
+        found = places.find_locality(locality)
+        if found is None or (partnership and found.partnership.code != partnership):
+            known = ", ".join(loc.code for loc in places.localities(partnership)) or "none"
+            where = f" in partnership {partnership!r}" if partnership else ""
+            raise UnknownArea(f"Unknown locality {locality!r}{where} (localities: {known}).")
+        return engine.Area(f"{found.name} ({found.code})", "locality", found.code)
+    if partnership:
+        found_p = places.find_partnership(partnership)
+        if found_p is None:
+            known = ", ".join(p.code for p in places.partnerships())
+            hint = f"partnerships: {known}" if known else "none loaded: see `onestory places load`"
+            raise UnknownArea(f"Unknown partnership {partnership!r} ({hint}).")
+        return engine.Area(f"{found_p.name} ({found_p.code})", "partnership", found_p.code)
     return engine.EVERYONE
+
+
+def with_places(people: pl.DataFrame) -> pl.DataFrame:
+    """The people table with each person's partnership and locality (their practice's;
+    empty when the practice is not in a loaded locality)."""
+    from onestory.places.queries import practice_places
+
+    places = practice_places()
+    locality = {ods: p.locality for ods, p in places.items()}
+    partnership = {ods: p.partnership for ods, p in places.items()}
+    return people.with_columns(
+        pl.col("practice")
+        .replace_strict(partnership, default="", return_dtype=pl.String)
+        .alias("partnership"),
+        pl.col("practice")
+        .replace_strict(locality, default="", return_dtype=pl.String)
+        .alias("locality"),
+    )
 
 
 def _loaded():
     data = extract()
     con = engine.connect()
-    engine.load(con, **data.tables())
+    engine.load(con, **{**data.tables(), "people": with_places(data.people)})
     return data, con
 
 
