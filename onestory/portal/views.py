@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from onestory.access import actions
 from onestory.access import queries as access_queries
 from onestory.access.access_log import access_log_page
+from onestory.access.auth import lock_message, locked_for
 from onestory.access.policy import actor_for_user
 from onestory.audit.domain.actor import Actor
 from onestory.forms import date_parts, has_date, read_date, read_date_range
@@ -110,9 +111,14 @@ def sign_in(request):
     user = authenticate(request, username=username, password=password) if username else None
     if user is None or getattr(user, "person_account", None) is None:
         # Staff accounts sign in on the staff page: say nothing about which part was wrong.
-        context["errors"] = {
-            "username": "Your username or password is not right. Check them and try again."
-        }
+        # A locked username (locked whether or not it exists) is told so, and for how long.
+        left = locked_for(username) if user is None and username else None
+        message = (
+            lock_message(left)
+            if left
+            else "Your username or password is not right. Check them and try again."
+        )
+        context["errors"] = {"username": message}
         return render(request, "portal/login.html", context, status=400)
     login(request, user)
     return redirect(_next_url(request))

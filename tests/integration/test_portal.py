@@ -147,6 +147,23 @@ def test_password_sign_in_refuses_staff_account_and_wrong_password(client, accou
         assert "Your username or password is not right" in html_of(response)
 
 
+def test_password_sign_in_says_when_the_username_is_locked(client, account):
+    for _ in range(5):
+        client.post(
+            reverse("portal-login"),
+            {"method": "password", "username": "margaret", "password": "wrong-password-here"},
+        )
+    response = client.post(
+        reverse("portal-login"),
+        {"method": "password", "username": "margaret", "password": PASSWORD},
+    )
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "too many attempts to sign in with this username" in html
+    assert "Try again in 15 minutes" in html
+    assert "Your username or password is not right" not in html
+
+
 def test_sharing_page_lists_organisations_and_sensitive_categories(signed_in):
     html = html_of(signed_in.get(reverse("portal-sharing")))
     for name in ("Beech Tree Surgery", "Leeds Housing", "Leeds and York Partnership"):
