@@ -37,7 +37,11 @@ def stranger():
 def own_gp():
     """A GP at Margaret's practice: her registration there is a legitimate relationship."""
     return f.user(
-        "dr.jones", role="gp", org=f.organisation("B86001", "Beech Tree Surgery", "gp_practice")
+        "dr.jones",
+        role="gp",
+        org=f.organisation("B86001", "Beech Tree Surgery", "gp_practice"),
+        first_name="Aled",
+        last_name="Jones",
     )
 
 
@@ -96,7 +100,9 @@ def test_join_care_team_with_a_basis_opens_record_with_care_team_card(client, ow
     assert "You have joined the care team." in html
     card = html[html.index('id="care-team"') :]
     card = card[: card.index('id="household"')]
-    assert "dr.jones" in card and "Beech Tree Surgery" in card
+    # Named as people know them, not by their sign-in name.
+    assert "Aled Jones, GP" in card and "Beech Tree Surgery" in card
+    assert "dr.jones" not in card
     assert "Allocated after hospital discharge" in card
     assert "Leave the care team" in card
     assert "Oldroyd" in html
