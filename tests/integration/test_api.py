@@ -97,6 +97,16 @@ def test_api_person_record(api, margaret):
         code_display="Hypertension",
         start=date(2012, 1, 1),
     )
+    # Not current, by the clinical summary's rule: resolved, ended, or a short-term
+    # problem (a urinary tract infection) from long ago.
+    for code, status, end, start in (
+        ("195967001", "resolved", None, date(2015, 1, 1)),
+        ("44054006", "active", date(2020, 1, 1), date(2016, 1, 1)),
+        ("68566005", "", None, date(2019, 5, 1)),
+    ):
+        f.source_event(
+            gp, kind="condition", title="Old", status=status, code=code, start=start, end=end
+        )
     asc = margaret.links.get(record__system__kind="adult_social_care").record
     f.source_event(
         asc,

@@ -241,6 +241,16 @@ def test_person_record_conditions_active_gp_and_diagnoses_elsewhere_deduplicated
         status="discharged",
         code="125605004",
         code_display="Fracture of bone",
+        start=date.today() - timedelta(weeks=2),
+    )
+    # A short-term problem from long ago is past, as the clinical summary says.
+    f.source_event(
+        acute_rec,
+        kind="ae_attendance",
+        title="A&E attendance",
+        status="discharged",
+        code="68566005",
+        code_display="Urinary tract infection",
         start=date(2024, 5, 1),
     )
     record = queries.get_person_record(margaret.external_id, by=GP)

@@ -18,6 +18,7 @@ from onestory.people.domain.normalise import format_postcode, name_key
 from onestory.people.households import household_records
 from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.record.domain import summary as rules
+from onestory.record.domain.clinical import problem_state
 from onestory.record.domain.labels import relationship_label
 from onestory.record.queries.common import (
     current_run,
@@ -161,15 +162,25 @@ def _identity(records: list[SourceRecord], systems: dict[int, SystemRef]) -> Ide
 def _conditions(
     events: list[SourceEvent], systems: dict[int, SystemRef]
 ) -> tuple[ConditionEntry, ...]:
-    """Active GP conditions and diagnoses recorded elsewhere, one entry per code."""
+    """Current conditions (GP and diagnoses recorded elsewhere), one entry per code, by the
+    same rule as the clinical summary's current problems (`clinical.problem_state`): not
+    resolved or ended, and not a short-term problem from long ago."""
     found: dict[str, dict] = {}
+    today = timezone.localdate()
     for e in events:
         if e.kind not in DIAGNOSIS_KINDS:
             continue
-        if e.kind in ("condition", "diagnosis"):
-            if (e.status or "active").lower() not in ("active", "recurrence", "relapse"):
-                continue
-        elif not e.code:
+        clinical_status = e.kind in ("condition", "diagnosis")
+        if not clinical_status and not e.code:
+            continue
+        state = problem_state(
+            code=e.code,
+            status=e.status if clinical_status else "",
+            end=e.end if clinical_status else None,
+            onset=e.start,
+            today=today,
+        )
+        if not state.current:
             continue
         display = e.code_display or e.title
         key = e.code or display.strip().lower()
