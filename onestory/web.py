@@ -31,6 +31,15 @@ def parse_int(value, name: str, *, minimum: int = 0, maximum: int = MAX_ID) -> i
     return number
 
 
+def int_or(value, default: int, *, minimum: int = 0, maximum: int = MAX_ID) -> int:
+    """`value` as a whole number in range, or `default` when it is anything else: for a
+    page number or a choice whose absence the page explains itself."""
+    try:
+        return parse_int(value, "value", minimum=minimum, maximum=maximum)
+    except BadParameter:
+        return default
+
+
 def int_param(
     request,
     name: str,

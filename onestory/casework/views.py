@@ -16,6 +16,7 @@ from onestory.access.policy import actor_for_user, has_permission
 from onestory.casework import actions, agenda, queries
 from onestory.casework.domain.efi import FIT, MILD, MODERATE, SEVERE
 from onestory.forms import read_date
+from onestory.web import int_or
 
 CATEGORIES = (FIT, MILD, MODERATE, SEVERE)
 
@@ -30,13 +31,6 @@ def _float(value: str) -> float | None:
 def _date(data, name: str, label: str) -> date | None:
     """A date from the three-box NHS date input; ValidationError names the field."""
     return read_date(data, name, label=label, required=True)
-
-
-def _int(value: str, default: int = 1) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 @login_required
@@ -69,7 +63,7 @@ def worklist(request):
     admission, filterable, sortable, a page at a time, each with the reasons."""
     by = actor_for_user(request.user)
     filters = _worklist_filters(request)
-    result = queries.worklist(by=by, page=_int(request.GET.get("page", "1")), **filters)
+    result = queries.worklist(by=by, page=int_or(request.GET.get("page"), 1, minimum=1), **filters)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -154,7 +148,7 @@ def take_on(request, person_id):
     named = queries.names_for([person.pk]).get(person.pk)
     errors = {}
     if request.method == "POST":
-        coordinator = queries.coordinators().filter(pk=_int(request.POST.get("coordinator"), 0))
+        coordinator = queries.coordinators().filter(pk=int_or(request.POST.get("coordinator"), 0))
         coordinator = coordinator.first()
         reason = request.POST.get("reason", "").strip()
         if coordinator is None:
@@ -272,7 +266,7 @@ def assign_action(request, meeting_id: int):
     by = actor_for_user(request.user)
     m = agenda.get_meeting(meeting_id, by=by, check_role=False)
     item = agenda.agenda_item(m, request.POST.get("item"))
-    assignee = queries.coordinators().filter(pk=_int(request.POST.get("assignee"), 0)).first()
+    assignee = queries.coordinators().filter(pk=int_or(request.POST.get("assignee"), 0)).first()
     try:
         due = _date(request.POST, "due", "The due date")
     except ValidationError as exc:

@@ -22,6 +22,7 @@ from onestory.forms import date_parts, has_date, read_date, read_date_range
 from onestory.record import clinical_summary, queries
 from onestory.record.domain.search import SearchQueryError, parse_date_of_birth, parse_search
 from onestory.record.visits import visit_for
+from onestory.web import int_or
 
 SEARCH_FIELDS = ("name", "dob", "nhs_number", "postcode")
 SEARCH_PAGE_SIZE = 50
@@ -49,7 +50,7 @@ def search(request):
             return render(request, "record/search.html", context)
         values["dob"] = born.isoformat() if born else ""
     if any(values.values()):
-        page = max(1, _int(request.GET.get("page"), 1))
+        page = max(1, int_or(request.GET.get("page"), 1))
         try:
             query = parse_search(**values)
             results = queries.search_people(query, by=by, offset=(page - 1) * SEARCH_PAGE_SIZE)
@@ -84,7 +85,7 @@ def _timeline_args(request) -> dict:
     return {
         "systems": request.GET.getlist("system"),
         "kinds": request.GET.getlist("kind"),
-        "page": _int(request.GET.get("page"), 1),
+        "page": int_or(request.GET.get("page"), 1),
         "date_from": date_from,
         "date_to": date_to,
         "visit": visit_for(request),
@@ -92,13 +93,6 @@ def _timeline_args(request) -> dict:
 
 
 DATE_BOUNDS = (("from", "From"), ("to", "To"))
-
-
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def _timeline_context(request, timeline) -> dict:
