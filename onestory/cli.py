@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "onestory.interop.commands",  # fhir import, export, token
     "onestory.sharedlives.commands",  # sharedlives match
     "onestory.places.commands",  # places load, list
+    "onestory.national.commands",  # national load, model, funnel
     "onestory.evaluation.commands",  # evaluate did|scm|sdid
 )
 

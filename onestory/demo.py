@@ -47,6 +47,7 @@ DEMO_STAFF = (
     ("dq.demo", "data_quality_officer", None, "Data-quality officer"),
     ("commissioner.demo", "commissioner", None, "Commissioning manager"),
     ("analyst.demo", "analyst", None, "Population health analyst"),
+    ("national.demo", "national_analyst", None, "National integration analyst"),
     # The GP practice's privacy lead reviews the GP login's break-glass access.
     ("privacy.demo", "privacy_lead", "gp", "Practice privacy lead"),
     ("admin.demo", "administrator", None, "System administrator"),
@@ -65,6 +66,7 @@ DEMO_STAFF_NAMES = {
     "dq.demo": ("Sam", "Lowe"),
     "commissioner.demo": ("Rachel", "Iqbal"),
     "analyst.demo": ("Ben", "Carter"),
+    "national.demo": ("Aisha", "Patel"),
     "privacy.demo": ("Fatima", "Hussain"),
     "admin.demo": ("Chris", "Ellis"),
 }

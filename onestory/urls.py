@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("onestory.planning.urls")),
     path("identity/", include("onestory.people.urls")),
     path("mdt/", include("onestory.casework.urls")),
+    path("national/", include("onestory.national.urls")),
     path("shared-lives/", include("onestory.sharedlives.urls")),
     path("commissioning/", include("onestory.commissioning.urls")),
     path("api/", api.urls),

@@ -39,6 +39,7 @@ EXPECTED = {
     ),
     "commissioner": ("/overview/", AGGREGATES_MENU, "Partnership overview"),
     "analyst": ("/overview/", AGGREGATES_MENU, "Partnership overview"),
+    "national_analyst": ("/national/", ["Places compared", "Integration models"], None),
     "privacy_lead": ("/privacy/break-glass/", ["Access reviews"], None),
     "administrator": ("/admin/staff/", ["Imports", "Import problems", "Staff"], None),
 }

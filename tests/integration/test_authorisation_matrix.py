@@ -30,7 +30,7 @@ RECORD_ROLES = {
     "voluntary_worker",
     "data_quality_officer",
 }
-NO_RECORD_ROLES = {"commissioner", "analyst", "privacy_lead", "administrator"}
+NO_RECORD_ROLES = {"commissioner", "analyst", "national_analyst", "privacy_lead", "administrator"}
 
 ORG_KIND = {
     "gp": OrganisationKind.GP_PRACTICE,
@@ -43,6 +43,7 @@ ORG_KIND = {
     "data_quality_officer": OrganisationKind.COMMISSIONER,
     "commissioner": OrganisationKind.COMMISSIONER,
     "analyst": OrganisationKind.COMMISSIONER,
+    "national_analyst": OrganisationKind.COMMISSIONER,
     "privacy_lead": OrganisationKind.GP_PRACTICE,
     "administrator": OrganisationKind.COMMISSIONER,
 }

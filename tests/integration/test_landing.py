@@ -29,6 +29,7 @@ STAFF = [
     ("dq.demo", "data_quality_officer", "commissioner"),
     ("commissioner.demo", "commissioner", "commissioner"),
     ("analyst.demo", "analyst", "commissioner"),
+    ("national.demo", "national_analyst", "commissioner"),
     ("privacy.demo", "privacy_lead", "gp_practice"),
     ("admin.demo", "administrator", "commissioner"),
 ]
@@ -43,6 +44,7 @@ LANDING = {
     "data_quality_officer": "identity-review",
     "commissioner": "overview",
     "analyst": "overview",
+    "national_analyst": "national",
     "privacy_lead": "break-glass-queue",
     "administrator": "staff-list",
 }

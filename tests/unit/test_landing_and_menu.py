@@ -17,6 +17,7 @@ LANDINGS = {
     "voluntary_worker": "search",
     "commissioner": "overview",
     "analyst": "overview",
+    "national_analyst": "national",
     "data_quality_officer": "identity-review",
     "privacy_lead": "break-glass-queue",
     "administrator": "staff-list",
@@ -58,7 +59,12 @@ def test_who_pays_in_menu_for_care_roles_and_commissioners_only():
     with_it = {
         code for code, role in ROLES.items() if "Who pays?" in {e.label for e in menu_for(role)}
     }
-    assert with_it == set(ROLES) - {"data_quality_officer", "privacy_lead", "administrator"}
+    assert with_it == set(ROLES) - {
+        "data_quality_officer",
+        "privacy_lead",
+        "administrator",
+        "national_analyst",
+    }
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,13 @@ def test_roles_that_view_records_can_also_search():
 
 def test_roles_without_person_level_access_view_no_record():
     no_records = {code for code, r in ROLES.items() if not r.has(Permission.VIEW_RECORD)}
-    assert no_records == {"commissioner", "analyst", "privacy_lead", "administrator"}
+    assert no_records == {
+        "commissioner",
+        "analyst",
+        "national_analyst",
+        "privacy_lead",
+        "administrator",
+    }
 
 
 def test_only_data_quality_and_admin_see_import_problems():

@@ -57,6 +57,9 @@ class Permission(StrEnum):
     # Run a Shared Lives scheme (issue 11): approve and review carers, refer people, match,
     # introduce and agree arrangements. Held by the council's adult social care staff.
     MANAGE_SHARED_LIVES = "manage_shared_lives"
+    # The national view (issue 16): every partnership's published indicators compared, and
+    # the integration model each partnership reported. Aggregates only; no person.
+    VIEW_NATIONAL = "view_national"
 
 
 class Role:
@@ -177,6 +180,15 @@ class Analyst(Role):
     permissions = frozenset({Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS})
 
 
+class NationalAnalyst(Role):
+    """Compares partnerships and localities across the country from the indicators they
+    publish (already suppressed), and records each partnership's integration model as it
+    reports it; no person-level access and no partnership's own figures beyond those."""
+
+    code, label = "national_analyst", "National analyst"
+    permissions = frozenset({Permission.VIEW_NATIONAL})
+
+
 class DataQualityOfficer(Role):
     """Resolves import problems and linkage queries: demographics only, and only with a
     legitimate relationship (joining the care team for the query, with a reason)."""
@@ -252,6 +264,7 @@ ROLES: dict[str, type[Role]] = {
         VoluntaryWorker,
         Commissioner,
         Analyst,
+        NationalAnalyst,
         DataQualityOfficer,
         PrivacyLead,
         Administrator,

@@ -21,6 +21,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("plans-overdue", "Plan reviews", Permission.PROPOSE_PLAN),
     MenuEntry("plans-report", "Plans in people's own words", Permission.VIEW_AGGREGATES),
     MenuEntry("commissioning", "Better Care Fund metrics", Permission.VIEW_AGGREGATES),
+    MenuEntry("national", "Places compared", Permission.VIEW_NATIONAL),
+    MenuEntry("national-models", "Integration models", Permission.VIEW_NATIONAL),
     MenuEntry("mdt-home", "MDT", Permission.LEAD_MDT),
     MenuEntry("mdt-my-actions", "My actions", Permission.JOIN_CARE_TEAM),
     MenuEntry("who-pays", "Who pays?", Permission.USE_WHO_PAYS),
@@ -42,6 +44,7 @@ LANDING: tuple[tuple[Permission, str], ...] = (
     (Permission.REVIEW_BREAK_GLASS, "break-glass-queue"),
     (Permission.SEARCH_PEOPLE, "search"),
     (Permission.VIEW_AGGREGATES, "overview"),
+    (Permission.VIEW_NATIONAL, "national"),
 )
 
 
