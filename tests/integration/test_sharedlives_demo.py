@@ -27,4 +27,4 @@ def test_demo_scheme_approves_carers_and_refers_only_people_the_worker_may_see()
     assert result.referrals == 1
     assert AuditEvent.objects.filter(action="sharedlives.panel_decided").count() == 20
     again = create_demo_scheme(examples, today=date(2026, 11, 2))
-    assert again.carers == 0 and Carer.objects.count() == CARERS
+    assert again.already and again.carers == CARERS and Carer.objects.count() == CARERS
