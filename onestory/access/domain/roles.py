@@ -57,6 +57,10 @@ class Permission(StrEnum):
     # Run a Shared Lives scheme (issue 11): approve and review carers, refer people, match,
     # introduce and agree arrangements. Held by the council's adult social care staff.
     MANAGE_SHARED_LIVES = "manage_shared_lives"
+    # Set up and keep the Better Care Fund plan: the section 75 agreement, contributions,
+    # schemes and their spend, and the metrics' targets (issue 14). Commissioners only;
+    # analysts read the plan with VIEW_AGGREGATES.
+    MANAGE_BCF = "manage_bcf"
 
 
 class Role:
@@ -166,7 +170,9 @@ class Commissioner(Role):
     """Plans and buys services from aggregate figures; no person-level access."""
 
     code, label = "commissioner", "Commissioner"
-    permissions = frozenset({Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS})
+    permissions = frozenset(
+        {Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS, Permission.MANAGE_BCF}
+    )
 
 
 class Analyst(Role):
