@@ -366,7 +366,14 @@ def set_target(
                 errors[key] = str(error)
     if errors:
         raise ValidationError(errors)
-    values = {"annual": annual, **{f"q{q}": trajectory.get(q) for q in plan.QUARTERS}}
+    # Targets are kept to one decimal place, as the metrics are published.
+    tenth = Decimal("0.1")
+    trajectory = {
+        q: None if trajectory.get(q) is None else trajectory[q].quantize(tenth)  # type: ignore[union-attr]
+        for q in plan.QUARTERS
+    }
+    annual = annual.quantize(tenth)
+    values = {"annual": annual, **{f"q{q}": trajectory[q] for q in plan.QUARTERS}}
     with transaction.atomic():
         found = (
             Target.objects.select_for_update()
@@ -377,7 +384,6 @@ def set_target(
             Target.objects.create(agreement=agreement, year=year, metric=metric, **values)
             outcome = "created"
         else:
-            found.refresh_from_db()
             if all(getattr(found, k) == v for k, v in values.items()):
                 return "unchanged"
             _apply(found, values, values)

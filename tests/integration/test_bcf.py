@@ -175,6 +175,25 @@ def test_bad_scheme_spend_and_target_values_are_refused(ash):
         )
     with pytest.raises(ValidationError):
         actions.set_contribution(agreement, year=2025, source="lottery", planned_pence=1, by=by)
+    # a target is kept to one decimal place, so setting it again at that precision is no change
+    assert (
+        actions.set_target(
+            agreement,
+            year=2025,
+            metric=targets.FALLS,
+            annual=Decimal("2000.04"),
+            trajectory={},
+            by=by,
+        )
+        == "created"
+    )
+    assert agreement.targets.get().annual == Decimal("2000.0")
+    assert (
+        actions.set_target(
+            agreement, year=2025, metric=targets.FALLS, annual=Decimal("2000"), trajectory={}, by=by
+        )
+        == "unchanged"
+    )
 
 
 def test_analysts_and_care_roles_may_not_write(ash):

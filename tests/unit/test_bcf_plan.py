@@ -160,6 +160,8 @@ def test_directions_cover_the_five_metrics_and_targets_are_checked():
     with pytest.raises(ValueError, match="more than 100"):
         targets.check_target(targets.DISCHARGE, Decimal("100.1"))
     targets.check_target(targets.FALLS, Decimal("2500"))  # a rate may exceed 100
+    with pytest.raises(ValueError, match="100,000"):
+        targets.check_target(targets.FALLS, Decimal("100000.1"))
     with pytest.raises(ValueError, match="negative"):
         targets.check_target(targets.FALLS, Decimal("-1"))
 

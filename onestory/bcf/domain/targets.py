@@ -25,6 +25,7 @@ METRICS = (AVOIDABLE, DISCHARGE, FALLS, PERMANENT, REABLEMENT)
 LOWER_IS_BETTER = frozenset({AVOIDABLE, FALLS, PERMANENT})
 HIGHER_IS_BETTER = frozenset({DISCHARGE, REABLEMENT})
 PERCENT = frozenset({DISCHARGE, REABLEMENT})
+MAX_RATE = 100_000  # per 100,000: one event for every person
 METRIC_LABELS = LABELS
 
 ON_TRACK = "on_track"
@@ -51,12 +52,15 @@ def better(metric: str) -> str:
 
 
 def check_target(metric: str, value: Decimal) -> None:
-    """A target must be a figure the metric can take: not negative, a percentage at most 100."""
+    """A target must be a figure the metric can take: not negative, a percentage at most
+    100, a rate at most 100,000 per 100,000."""
     better(metric)
     if value < 0:
         raise ValueError("A target cannot be negative.")
     if metric in PERCENT and value > 100:
         raise ValueError("A percentage target cannot be more than 100.")
+    if value > MAX_RATE:
+        raise ValueError("A rate target cannot be more than 100,000 per 100,000.")
 
 
 @dataclass(frozen=True)
