@@ -98,6 +98,7 @@ def metrics_against_targets(agreement: Agreement, *, year: int, quarter: int, by
             figure["value"] if figure else None,
             compared,
             suppressed=bool(figure and figure["suppressed"]),
+            computed=computed is not None,
         )
         rows.append(
             {

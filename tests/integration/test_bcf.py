@@ -276,6 +276,13 @@ def test_plan_without_linked_records_shows_targets_and_says_so(ash, client):
     assert 'data-testid="metrics-not-linked"' in html
     assert "Records have not been linked into people yet" in html
     assert "1 April 2025 to 31 March 2027" in html  # NHS date style
+    assert "Cannot say: the figure is not available yet" not in html  # no target set yet
+    actions.set_target(
+        agreement, year=2025, metric=targets.FALLS, annual=Decimal("2000"), trajectory={}, by=by
+    )
+    html = client.get(reverse("bcf-plan", args=[agreement.external_id])).content.decode()
+    status = html[html.index('data-testid="status-falls_65plus_per_100k"') :]
+    assert "Cannot say: the figure is not available yet" in status[: status.index("</td>")]
 
 
 def _sheet_rows(ws) -> list[list]:

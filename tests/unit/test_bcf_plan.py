@@ -146,6 +146,9 @@ def test_on_track_cannot_judge_a_withheld_or_missing_figure_or_no_target():
     )
     assert targets.on_track(targets.FALLS, None, Decimal(1)).status == targets.NO_FIGURE
     assert targets.on_track(targets.FALLS, 5.0, None).status == targets.NO_TARGET
+    assert targets.on_track(targets.FALLS, None, Decimal(1), computed=False).status == (
+        targets.NOT_COMPUTED
+    )
     assert "withheld" in targets.on_track(targets.FALLS, None, Decimal(1), suppressed=True).label
 
 

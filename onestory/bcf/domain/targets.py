@@ -33,12 +33,14 @@ NOT_ON_TRACK = "not_on_track"
 WITHHELD = "withheld"
 NO_FIGURE = "no_figure"
 NO_TARGET = "no_target"
+NOT_COMPUTED = "not_computed"
 STATUS_LABELS = {
     ON_TRACK: "On track",
     NOT_ON_TRACK: "Not on track",
     WITHHELD: "Cannot say: the figure is withheld (small numbers)",
     NO_FIGURE: "Cannot say: no one to count",
     NO_TARGET: "No target set",
+    NOT_COMPUTED: "Cannot say: the figure is not available yet",
 }
 
 
@@ -79,11 +81,15 @@ def on_track(
     target: Decimal | None,
     *,
     suppressed: bool = False,
+    computed: bool = True,
 ) -> Judgement:
-    """Whether the figure meets or beats the target in the metric's better direction."""
+    """Whether the figure meets or beats the target in the metric's better direction
+    (`computed` is False when there is no figure at all yet: records not linked)."""
     direction = better(metric)
     if target is None:
         return Judgement(NO_TARGET, None)
+    if not computed:
+        return Judgement(NOT_COMPUTED, target)
     if suppressed:
         return Judgement(WITHHELD, target)
     if value is None:
