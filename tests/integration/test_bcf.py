@@ -357,3 +357,35 @@ def test_quarterly_return_xlsx_holds_the_plan_and_suppressed_metrics(ash, client
         "metrics_suppressed": event.detail["metrics_suppressed"],
     }
     assert event.detail["metrics_suppressed"] >= 1 and event.person_id == ""
+
+
+def test_pages_warn_when_the_plan_exceeds_the_pool_and_analysts_get_no_forms(ash, client):
+    user, by = staff()
+    agreement, scheme = agreement_with_a_scheme(ash, by)
+    actions.add_scheme(
+        agreement,
+        values={**SCHEME, "reference": "2", "planned_q1": 60_000_00},
+        by=by,
+    )  # 400,000 + 360,000 planned against a pool of 450,000
+    actions.record_spend(scheme, quarter=1, actual_pence=120_000_00, by=by)
+    client.force_login(user)
+    plan_url = reverse("bcf-plan", args=[agreement.external_id])
+    schemes_url = reverse("bcf-schemes", args=[agreement.external_id])
+    html = client.get(plan_url).content.decode()
+    assert 'data-testid="pool-warning"' in html
+    assert "£310,000.00 more than the pool&#x27;s £450,000.00" in html
+    # Q1: planned 160,000 across both, spent 120,000: an underspend of 40,000, 50/50
+    assert "An underspend of £40,000.00 so far" in html
+    assert "£20,000.00 would go back to the council and £20,000.00 to the NHS partner" in html
+    html = client.get(schemes_url).content.decode()
+    assert 'data-testid="pool-warning"' in html and "Add a scheme" in html
+    analyst, _ = staff("analyst")
+    client.force_login(analyst)
+    html = client.get(schemes_url).content.decode()
+    assert "Add a scheme" not in html
+    assert reverse("bcf-scheme", args=[scheme.external_id]) not in html
+    assert "Home from hospital" in html  # read, not edited
+    html = client.get(reverse("bcf-home")).content.decode()
+    assert "Set up an agreement" not in html and "Ashbridge Health and Care Partnership" in html
+    html = client.get(plan_url).content.decode()
+    assert reverse("bcf-contributions", args=[agreement.external_id]) not in html
