@@ -148,11 +148,21 @@ def update_agreement(agreement: Agreement, *, values: dict, by: Actor) -> list[s
     require(by, Permission.MANAGE_BCF)
     merged = {f: values.get(f, getattr(agreement, f)) for f in AGREEMENT_FIELDS}
     errors = _agreement_errors(merged)
-    outside = Scheme.objects.filter(agreement=agreement).exclude(
-        year__gte=merged["first_year"] or 0, year__lte=merged["last_year"] or 0
-    )
-    if not errors and outside.exists():
-        errors["last_year"] = "Some schemes are for years outside this range: change them first."
+    if not errors:
+        within = {"year__gte": merged["first_year"], "year__lte": merged["last_year"]}
+        outside = [
+            what
+            for what, rows in (
+                ("schemes", agreement.schemes),
+                ("contributions", agreement.contributions),
+                ("targets", agreement.targets),
+            )
+            if rows.exclude(**within).exists()
+        ]
+        if outside:
+            errors["last_year"] = (
+                f"Some {' and '.join(outside)} are for years outside this range: change them first."
+            )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

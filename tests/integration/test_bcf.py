@@ -145,9 +145,12 @@ def test_bad_agreement_values_name_each_field(ash):
     errors = caught.value.message_dict
     assert set(errors) == {"council_name", "host", "overspend_council_pct", "last_year", "ends_on"}
     assert not Agreement.objects.exists() and not bcf_events().exists()
-    actions.create_agreement(partnership=ash, values=TERMS, by=by)
+    agreement = actions.create_agreement(partnership=ash, values=TERMS, by=by)
     with pytest.raises(ValidationError, match="already has an agreement"):
         actions.create_agreement(partnership=ash, values=TERMS, by=by)
+    actions.set_contribution(agreement, year=2026, source="dfg", planned_pence=1, by=by)
+    with pytest.raises(ValidationError, match="Some contributions are for years outside"):
+        actions.update_agreement(agreement, values={**TERMS, "last_year": 2025}, by=by)
 
 
 def test_bad_scheme_spend_and_target_values_are_refused(ash):
