@@ -33,6 +33,21 @@ def _header(ws, *titles: str) -> None:
         cell.font = BOLD
 
 
+MONEY_FORMAT = '"£"#,##0.00'
+
+
+def _tidy(ws) -> None:
+    """Money columns (headed "(£)") formatted as pounds; columns wide enough to read."""
+    header = [str(c.value or "") for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        for cell, title in zip(row, header, strict=False):
+            if "(£)" in title and isinstance(cell.value, int | float):
+                cell.number_format = MONEY_FORMAT
+    for column in ws.columns:
+        width = max(len(str(c.value or "")) for c in column)
+        ws.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+
+
 def _nhs_date(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
@@ -192,6 +207,8 @@ def workbook(figures: dict, *, today: date) -> Workbook:
                 m["judgement"].label,
             ]
         )
+    for sheet in wb.worksheets:
+        _tidy(sheet)
     return wb
 
 

@@ -331,6 +331,7 @@ def test_quarterly_return_xlsx_holds_the_plan_and_suppressed_metrics(ash, client
     assert income["NHS minimum contribution"] == 300000.0
     assert income["Disabled Facilities Grant"] == 0
     assert income["Total pool"] == 450000.0
+    assert book["Income"]["C2"].number_format == '"£"#,##0.00'
     expenditure = _sheet_rows(book["Expenditure"])
     header, first = expenditure[0], expenditure[1]
     row = dict(zip(header, first, strict=True))
