@@ -524,7 +524,11 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     from onestory.sharedlives.demo import create_demo_scheme
 
     shared_lives = create_demo_scheme(examples, today=timezone.localdate())
+    from onestory.bcf.demo import create_demo_plan
+
+    bcf_plan = create_demo_plan(today=timezone.localdate())
     return {
+        "bcf_plan": bcf_plan,
         "plans": plans,
         "budgets": budgets,
         "shared_lives": shared_lives,
@@ -586,6 +590,14 @@ def _demo(args) -> int:
     places = result["places"]
     state = "already in place" if not places.created else "set up"
     print(f"Places: one partnership with two localities, {state} (onestory places list).")
+    bcf_plan = result["bcf_plan"]
+    if bcf_plan.already:
+        print("Better Care Fund plan: already in place for the partnership.")
+    elif bcf_plan.schemes:
+        print(
+            f"Better Care Fund plan: a section 75 agreement for ASH with {bcf_plan.schemes} "
+            "schemes and a quarter's spend (commissioner.demo keeps it)."
+        )
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "onestory.evaluation",
     "onestory.places",
     "onestory.national",
+    "onestory.bcf",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("national/", include("onestory.national.urls")),
     path("shared-lives/", include("onestory.sharedlives.urls")),
     path("commissioning/", include("onestory.commissioning.urls")),
+    path("bcf/", include("onestory.bcf.urls")),
     path("api/", api.urls),
     path("", include("onestory.interop.urls")),  # /fhir
 ]

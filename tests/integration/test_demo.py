@@ -7,6 +7,7 @@ import pytest
 
 from onestory.access.models import StaffMember
 from onestory.audit.models import AuditEvent
+from onestory.bcf.models import Agreement, Scheme
 from onestory.demo import DEMO_STAFF, _demo, demo_actor, example_people, run_demo
 from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.sources.models import SourceRecord
@@ -29,6 +30,7 @@ def test_run_demo_builds_borough_index_and_logins(demo):
     assert SourceRecord.objects.exists()
     assert LinkageRun.objects.filter(is_current=True).count() == 1
     assert StaffMember.objects.count() == len(DEMO_STAFF)
+    assert result["bcf_plan"].schemes == 5 and not result["bcf_plan"].already
     assert set(result["timings"]) == {"migrate", "generate", "import", "link", "logins"}
 
 
@@ -41,6 +43,8 @@ def test_run_demo_twice_repeats_no_work(demo):
     again = run_demo(people=PEOPLE, seed=SEED, out=out, quiet=True)
     assert again["generated"] is False
     assert again["linked"] is None
+    assert again["bcf_plan"].already  # the Better Care Fund plan is not made twice
+    assert Agreement.objects.count() == 1 and Scheme.objects.count() == 5
     assert LinkageRun.objects.count() == runs
     assert audit.count() == audit_count
     assert StaffMember.objects.count() == len(DEMO_STAFF)

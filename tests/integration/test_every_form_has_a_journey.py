@@ -69,6 +69,14 @@ JOURNEYS: dict[str, str] = {
     "sharedlives-carer-action": "tests/integration/test_form_journeys_sharedlives.py::test_carer_action_forms_take_a_carer_from_application_to_approval_review_and_deapproval",
     "sharedlives-refer": "tests/integration/test_form_journeys_sharedlives.py::test_refer_form_starts_from_the_plan_and_record_and_creates_the_referral",
     "sharedlives-referral-action": "tests/integration/test_form_journeys_sharedlives.py::test_referral_action_forms_introduce_trial_outcome_arrange_pay_and_review",
+    # Better Care Fund plan: tests/integration/test_form_journeys_bcf.py
+    "bcf-agreement-new": "tests/integration/test_form_journeys_bcf.py::test_agreement_new_form_sets_up_the_agreement_and_audits",
+    "bcf-agreement-edit": "tests/integration/test_form_journeys_bcf.py::test_agreement_edit_form_changes_the_terms_and_audits",
+    "bcf-contributions": "tests/integration/test_form_journeys_bcf.py::test_contributions_form_sets_a_source_for_a_year_and_audits",
+    "bcf-scheme-new": "tests/integration/test_form_journeys_bcf.py::test_scheme_new_form_adds_the_scheme_and_audits",
+    "bcf-scheme": "tests/integration/test_form_journeys_bcf.py::test_scheme_form_changes_the_scheme_and_audits",
+    "bcf-scheme-spend": "tests/integration/test_form_journeys_bcf.py::test_scheme_spend_form_records_a_quarter_and_audits",
+    "bcf-targets": "tests/integration/test_form_journeys_bcf.py::test_targets_form_sets_a_target_and_trajectory_and_audits",
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
     "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",

@@ -60,6 +60,10 @@ class Permission(StrEnum):
     # The national view (issue 16): every partnership's published indicators compared, and
     # the integration model each partnership reported. Aggregates only; no person.
     VIEW_NATIONAL = "view_national"
+    # Set up and keep the Better Care Fund plan: the section 75 agreement, contributions,
+    # schemes and their spend, and the metrics' targets (issue 14). Commissioners only;
+    # analysts read the plan with VIEW_AGGREGATES.
+    MANAGE_BCF = "manage_bcf"
 
 
 class Role:
@@ -169,7 +173,9 @@ class Commissioner(Role):
     """Plans and buys services from aggregate figures; no person-level access."""
 
     code, label = "commissioner", "Commissioner"
-    permissions = frozenset({Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS})
+    permissions = frozenset(
+        {Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS, Permission.MANAGE_BCF}
+    )
 
 
 class Analyst(Role):

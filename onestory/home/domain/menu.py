@@ -23,6 +23,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("commissioning", "Better Care Fund metrics", Permission.VIEW_AGGREGATES),
     MenuEntry("national", "Places compared", Permission.VIEW_NATIONAL),
     MenuEntry("national-models", "Integration models", Permission.VIEW_NATIONAL),
+    MenuEntry("bcf-home", "Better Care Fund plan", Permission.VIEW_AGGREGATES),
     MenuEntry("mdt-home", "MDT", Permission.LEAD_MDT),
     MenuEntry("mdt-my-actions", "My actions", Permission.JOIN_CARE_TEAM),
     MenuEntry("who-pays", "Who pays?", Permission.USE_WHO_PAYS),
