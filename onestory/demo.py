@@ -519,7 +519,11 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     from onestory.sharedlives.demo import create_demo_scheme
 
     shared_lives = create_demo_scheme(examples, today=timezone.localdate())
+    from onestory.market.demo import create_demo_market
+
+    market = create_demo_market(today=timezone.localdate())
     return {
+        "market": market,
         "plans": plans,
         "budgets": budgets,
         "shared_lives": shared_lives,
@@ -577,6 +581,14 @@ def _demo(args) -> int:
         )
     else:
         print("Shared Lives: none made (the demo social worker's login is missing).")
+    market = result["market"]
+    if market.already:
+        print(f"Care market: already in place ({market.providers} providers).")
+    elif market.providers:
+        print(
+            f"Care market: {market.providers} providers with their services and "
+            f"{market.contracts} contracts (commissioner.demo keeps it, at /market/)."
+        )
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])
