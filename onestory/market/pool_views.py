@@ -20,6 +20,13 @@ def _choices() -> dict:
     return {"periods": list(pools.PERIODS.items()), "consent_by": list(pools.CONSENT_BY.items())}
 
 
+def _service(value: str) -> Service:
+    try:
+        return Service.objects.get(external_id=value)
+    except (ObjectDoesNotExist, ValueError, ValidationError):
+        raise ValidationError("Choose the service the pool buys.") from None
+
+
 @login_required
 @require_GET
 def pools_page(request):
@@ -43,9 +50,7 @@ def pool_new(request):
     by = actor_for_user(request.user)
     require(by, Permission.MANAGE_BUDGETS)  # before reading the form
     try:
-        service = Service.objects.filter(external_id=request.POST.get("service") or None).first()
-        if service is None:
-            raise ValidationError("Choose the service the pool buys.")
+        service = _service(request.POST.get("service", ""))
         cost = parse_pence(request.POST.get("cost", ""), "the cost each period")
         pool = pool_actions.create_pool(
             name=request.POST.get("name", ""),
@@ -55,9 +60,7 @@ def pool_new(request):
             start=parse_date(request.POST.get("start", ""), "the start date"),
             by=by,
         )
-    except (ValidationError, ValueError) as error:
-        if isinstance(error, ValueError):
-            error = ValidationError("Choose the service the pool buys.")
+    except ValidationError as error:
         fail(request, error)
         return redirect("market-pools")
     request.session["mk_done"] = "Pool set up. Add its members."

@@ -67,6 +67,18 @@ JOURNEYS: dict[str, str] = {
     "sharedlives-carer-action": "tests/integration/test_form_journeys_sharedlives.py::test_carer_action_forms_take_a_carer_from_application_to_approval_review_and_deapproval",
     "sharedlives-refer": "tests/integration/test_form_journeys_sharedlives.py::test_refer_form_starts_from_the_plan_and_record_and_creates_the_referral",
     "sharedlives-referral-action": "tests/integration/test_form_journeys_sharedlives.py::test_referral_action_forms_introduce_trial_outcome_arrange_pay_and_review",
+    # Care market and pooled budgets: tests/integration/test_form_journeys_market.py
+    "market-provider-new": "tests/integration/test_form_journeys_market.py::test_market_provider_new_form_adds_the_provider_and_audits",
+    "market-provider-edit": "tests/integration/test_form_journeys_market.py::test_market_provider_edit_form_saves_and_audits",
+    "market-service-new": "tests/integration/test_form_journeys_market.py::test_market_service_new_form_adds_the_service_and_audits",
+    "market-service-edit": "tests/integration/test_form_journeys_market.py::test_market_service_edit_form_saves_places_and_audits",
+    "market-contract-new": "tests/integration/test_form_journeys_market.py::test_market_contract_new_form_adds_the_contract_and_audits",
+    "market-contract-edit": "tests/integration/test_form_journeys_market.py::test_market_contract_edit_form_changes_what_may_be_varied_and_audits",
+    "market-decommission": "tests/integration/test_form_journeys_market.py::test_market_decommission_form_shows_the_impact_then_records_the_decision",
+    "market-pool-new": "tests/integration/test_form_journeys_market.py::test_market_pool_new_form_sets_up_the_pool_and_audits",
+    "market-pool-member-add": "tests/integration/test_form_journeys_market.py::test_market_pool_member_add_form_adds_with_consent_and_commits_the_share",
+    "market-pool-consent": "tests/integration/test_form_journeys_market.py::test_market_pool_consent_form_records_consent_on_behalf_and_audits",
+    "market-pool-exit": "tests/integration/test_form_journeys_market.py::test_market_pool_exit_form_stops_the_share_and_audits",
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
     "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
