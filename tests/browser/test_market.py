@@ -3,6 +3,9 @@ previews what decommissioning the service would touch (suppressed counts, no nam
 coordinator sets up a pool of two people's budgets for a shared service and sees the share
 on one person's own budget page."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.utils import timezone
 
@@ -11,6 +14,14 @@ from tests import factories as f
 from tests.integration import _market as m
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _screenshot(page, name: str) -> None:
+    """Set ONESTORY_SCREENSHOTS to a directory to keep a screenshot of each step."""
+    directory = os.environ.get("ONESTORY_SCREENSHOTS")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(directory) / f"market-{name}.png"), full_page=True)
 
 
 def _sign_in(page, base, username, lands_on):
@@ -30,6 +41,7 @@ def test_commissioner_adds_a_contract_and_previews_decommissioning(live_server, 
 
     page.get_by_role("link", name="Care market").first.click()
     page.wait_for_url(f"{base}/market/")
+    _screenshot(page, "market")
     row = page.locator("[data-testid=service-row]", has_text="Home support")
     assert row.locator("td").last.inner_text().strip().endswith("9")
     row.get_by_role("link", name="Home support").click()
@@ -50,6 +62,7 @@ def test_commissioner_adds_a_contract_and_previews_decommissioning(live_server, 
     page.get_by_test_id("decommission-link").click()
     assert "People using this service on" in page.inner_text("[data-testid=impact-people]")
     assert "9" in page.inner_text("[data-testid=impact-people]")
+    _screenshot(page, "decommission")
     # 9 people with one support reason: shown; no one is named.
     assert "Physical Support" in page.inner_text("[data-testid=impact-reasons]")
     assert "Uma" not in page.content()
@@ -99,6 +112,7 @@ def test_care_coordinator_sets_up_a_pool_of_two_people(live_server, page):
         page.get_by_role("button", name="Add the member").click()
         assert "Member added." in page.inner_text("[data-testid=mk-done]")
 
+    _screenshot(page, "pool")
     members = page.locator("[data-testid=pool-member]")
     assert members.count() == 2
     assert "the cost is covered" in page.inner_text("[data-testid=pool-balance]")

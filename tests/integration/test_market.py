@@ -387,3 +387,47 @@ def test_pool_aggregates_for_commissioners_suppress_people_and_value():
     assert result.by_type == (("Micro-enterprise", 1, None, None),)
     with pytest.raises(PermissionDenied):
         pool_queries.pools_list(by=by)  # commissioners see aggregates only
+
+
+def test_market_query_count_does_not_grow_with_services_or_users():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = m.commissioner()
+    by = actor_for_user(user)
+    m.service(user)
+    m.service_users(3)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            queries.market(by=by)
+            pool_queries.aggregates(by=by)
+        return len(ctx.captured_queries)
+
+    before = count()
+    for i in range(4):
+        service = m.service(user, record_code="Day care", name=f"Day {i}")
+        actions.create_contract(
+            service=service,
+            values={"reference": f"D{i}", "kind": "spot", "start": date(2026, 4, 1)},
+            by=by,
+        )
+    m.service_users(12, component="Day care")
+    assert count() == before
+
+
+def test_budget_revise_line_needs_access_to_the_persons_budget():
+    from onestory.budgets import actions as budgets
+
+    cc = m.coordinator()
+    _, stream = m.budget_person(cc)
+    line = budgets.add_line(
+        stream=stream, description="Shared", planned_pence=100_00, by=actor_for_user(cc)
+    )
+    stranger = m.coordinator("stranger")
+    with pytest.raises(PermissionDenied):
+        budgets.revise_line(
+            line=line, planned_pence=0, description="Shared", by=actor_for_user(stranger)
+        )
+    line.refresh_from_db()
+    assert line.planned_pence == 100_00
