@@ -431,3 +431,22 @@ def test_budget_revise_line_needs_access_to_the_persons_budget():
         )
     line.refresh_from_db()
     assert line.planned_pence == 100_00
+
+
+def test_pool_page_warns_when_its_service_is_decommissioned(client):
+    cc = m.coordinator()
+    keeper = m.commissioner()
+    service = m.service(keeper, record_code="")
+    pool = _pool(cc, service)
+    client.force_login(cc)
+    url = f"/market/pools/{pool.external_id}/"
+    assert "pool-service-decommissioned" not in client.get(url).content.decode()
+    actions.decommission_service(
+        service=service,
+        effective_on=date(2027, 3, 31),
+        reason="Provider closing",
+        impact_shown={},
+        by=actor_for_user(keeper),
+    )
+    body = client.get(url).content.decode()
+    assert "pool-service-decommissioned" in body and "31 March 2027" in body
