@@ -26,7 +26,11 @@ from onestory.market.models import ConsentStatus, Pool, PoolMember, Service
 from onestory.record.domain.dates import nhs_date
 from onestory.sources.domain.facts import FINANCE
 
-MAX_SHARE_PENCE = 10_000_00  # a share per period: far above any pooled activity
+MAX_SHARE_PENCE = 10_000_00
+CONSENT_ROLES = (
+    pools.BY_PERSON,
+    pools.BY_REPRESENTATIVE,
+)  # a share per period: far above any pooled activity
 
 
 def check_member(by: Actor, person, *, attempted: str) -> None:
@@ -40,6 +44,18 @@ def check_member(by: Actor, person, *, attempted: str) -> None:
         reason = decision.reason if not decision.allowed else "category_not_permitted"
         denied(by, person, attempted=attempted, reason=reason)
         raise PermissionDenied("You do not have access to this person's budget.")
+
+
+def check_consenter(by: Actor, person, *, attempted: str) -> None:
+    """Who may answer for a member: the person or their representative signed in to their
+    own record, or staff who hold the person's budget (`check_member`)."""
+    if by.role not in CONSENT_ROLES:
+        check_member(by, person, attempted=attempted)
+        return
+    decision = decide(by, person)
+    if not decision.allowed:
+        denied(by, person, attempted=attempted, reason=decision.reason)
+        raise PermissionDenied("This is not your record.")
 
 
 def _event(by: Actor, action: str, member: PoolMember, **detail) -> None:
@@ -157,12 +173,15 @@ def _consent(member: PoolMember, given_by: str, agreement: str, by: Actor) -> Po
     member.consent_note = agreement.strip()[:2000]
     member.consent_at = timezone.now()
     member.consent_recorded_by = by.label
+    # The person's own answer commits their share too; they do not manage budgets, so the
+    # line is written by OneStory for them (its audit event says so, next to theirs).
+    writer = by if by.role not in CONSENT_ROLES else Actor.system("pool-consent", channel="page")
     member.line = budgets.add_line(
         stream=member.stream,
         description=_line_text(member),
         planned_pence=_committed(member),
         goal_text=f"Shared service: {member.pool.service.name}"[:300],
-        by=by,
+        by=writer,
     )
     member.save()
     _event(
@@ -181,7 +200,11 @@ def record_consent(
 ) -> PoolMember:
     """The member's answer. Given: the share is committed on their budget. Declined: they
     are not in the pool (their refusal is kept, and nothing moves from their budget)."""
-    check_member(by, member.person, attempted="market.pool_consent_recorded")
+    check_consenter(by, member.person, attempted="market.pool_consent_recorded")
+    if by.role in CONSENT_ROLES:
+        given_by = by.role
+        if by.role == pools.BY_REPRESENTATIVE:
+            agreement = agreement.strip() or by.label
     with transaction.atomic():
         locked = PoolMember.objects.select_for_update().get(pk=member.pk)
         if locked.consent != ConsentStatus.PENDING or locked.end is not None:

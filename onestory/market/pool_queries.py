@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
@@ -185,3 +185,18 @@ def aggregates(*, by: Actor, on: date | None = None) -> PoolAggregates:
         detail={"pools": result.pools, "people_shown": result.people},
     )
     return result
+
+
+def my_memberships(person, *, by: Actor) -> list[PoolMember]:
+    """The pools a person is invited to or pays into, for the person (or their
+    representative) on their own record."""
+    if not decide(by, person).allowed:
+        raise PermissionDenied("This is not your record.")
+    found = list(PoolMember.objects.filter(person=person).select_related("pool__service__provider"))
+    record_event(
+        by=by,
+        action="market.my_pools_viewed",
+        person_id=str(person.external_id),
+        detail={"memberships": len(found)},
+    )
+    return found

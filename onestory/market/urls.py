@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onestory.market import pool_views, views
+from onestory.market import pool_views, portal_views, views
 
 urlpatterns = [
     path("", views.market, name="market"),
@@ -37,4 +37,6 @@ urlpatterns = [
         name="market-pool-consent",
     ),
     path("pools/members/<uuid:member_id>/exit/", pool_views.member_exit, name="market-pool-exit"),
+    path("me/", portal_views.my_pools, name="market-my-pools"),
+    path("me/<uuid:member_id>/answer/", portal_views.my_answer, name="market-my-answer"),
 ]

@@ -219,3 +219,29 @@ def test_market_authorisation_matrix(client, role, endpoint, related, refused):
         assert event.detail["reason"] == (
             "refused_by_person" if refused else "no_legitimate_relationship"
         )
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_market_portal_pages_are_the_persons_own_only(client, role):
+    """`/market/me/` and its answer form: the person (or their representative) sees and
+    answers only their own invitations; every staff role is sent to the portal's sign-in."""
+    ctx = _setup(role, "consent", related=True, refused=False)
+    member = ctx["member"]
+    me_url = "/market/me/"
+    answer = f"/market/me/{member.external_id}/answer/"
+    client.force_login(ctx["user"])
+    for response in (client.get(me_url), client.post(answer, {"decision": "give"})):
+        assert response.status_code == 302 and "/me/login/" in response["Location"]
+    member.refresh_from_db()
+    assert member.consent == "pending"
+    stranger, _ = m.budget_person(ctx["user"], family="Pickles")
+    client.force_login(f.person_user(stranger, username=f"stranger.{role}"))
+    assert "oldroyd" not in client.get(me_url).content.decode().lower()
+    client.post(answer, {"decision": "give"})
+    member.refresh_from_db()
+    assert member.consent == "pending"
+    client.force_login(f.person_user(ctx["person"], username=f"own.{role}"))
+    assert "Allotment group" in client.get(me_url).content.decode()
+    client.post(answer, {"decision": "give"})
+    member.refresh_from_db()
+    assert member.consent == "given"

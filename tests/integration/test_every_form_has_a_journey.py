@@ -78,6 +78,7 @@ JOURNEYS: dict[str, str] = {
     "market-pool-new": "tests/integration/test_form_journeys_market.py::test_market_pool_new_form_sets_up_the_pool_and_audits",
     "market-pool-member-add": "tests/integration/test_form_journeys_market.py::test_market_pool_member_add_form_adds_with_consent_and_commits_the_share",
     "market-pool-consent": "tests/integration/test_form_journeys_market.py::test_market_pool_consent_form_records_consent_on_behalf_and_audits",
+    "market-my-answer": "tests/integration/test_form_journeys_market.py::test_market_my_answer_form_lets_the_person_agree_and_commits_their_share",
     "market-pool-exit": "tests/integration/test_form_journeys_market.py::test_market_pool_exit_form_stops_the_share_and_audits",
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",

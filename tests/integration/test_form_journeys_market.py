@@ -13,6 +13,7 @@ from onestory.audit.models import AuditEvent
 from onestory.budgets.models import LedgerEntry
 from onestory.market import actions, pool_actions
 from onestory.market.models import Contract, Pool, PoolMember, Provider, Service
+from tests import factories as f
 from tests.integration import _market as m
 
 pytestmark = pytest.mark.django_db
@@ -344,3 +345,59 @@ def test_market_pool_exit_form_stops_the_share_and_audits(client, cc, pool):
     member.line.refresh_from_db()
     assert member.line.planned_pence == 2 * 40_00
     assert _events(cc, "market.pool_member_left").count() == 1
+
+
+# --- the person's own answer (portal)
+
+
+def test_market_my_answer_form_lets_the_person_agree_and_commits_their_share(client, cc, pool):
+    person, stream = m.budget_person(cc)
+    member = pool_actions.add_member(
+        pool=pool, stream=stream, share_pence=40_00, start=pool.start, by=actor_for_user(cc)
+    )
+    me = f.person_user(person, username="margaret")
+    client.force_login(me)
+    budget_page = client.get(reverse("portal-budget")).content.decode()
+    assert reverse("market-my-pools") in budget_page
+    page = client.get(reverse("market-my-pools")).content.decode()
+    assert "Allotment group" in page and "£40.00 a week" in page
+    url = reverse("market-my-answer", args=[member.external_id])
+    response = client.post(url, {"decision": "give"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.consent == "given" and member.consent_by == "person"
+    assert LedgerEntry.objects.get(line=member.line).kind == "planned"
+    (event,) = _events(me, "market.pool_consent_recorded")
+    assert event.person_id == str(person.external_id)
+    # Answering twice is an error shown on the page, nothing changes.
+    client.post(url, {"decision": "decline"})
+    assert "already been recorded" in _page(client, reverse("market-my-pools"))
+    member.refresh_from_db()
+    assert member.consent == "given"
+    # Someone else's invitation is not theirs to answer.
+    other, other_stream = m.budget_person(cc, family="Pickles")
+    theirs = pool_actions.add_member(
+        pool=pool, stream=other_stream, share_pence=40_00, start=pool.start, by=actor_for_user(cc)
+    )
+    client.post(reverse("market-my-answer", args=[theirs.external_id]), {"decision": "give"})
+    theirs.refresh_from_db()
+    assert theirs.consent == "pending"
+    assert "not yours" in _page(client, reverse("market-my-pools"))
+    # Staff are sent to the portal's sign-in, never answer as the person.
+    client.force_login(cc)
+    assert client.post(url, {"decision": "decline"}).status_code == 302
+    member.refresh_from_db()
+    assert member.consent == "given"
+
+
+def test_market_my_answer_representative_declines_for_the_person(client, cc, pool):
+    person, stream = m.budget_person(cc)
+    member = pool_actions.add_member(
+        pool=pool, stream=stream, share_pence=40_00, start=pool.start, by=actor_for_user(cc)
+    )
+    rep = f.person_user(person, username="paul", acting_as="representative", name="Paul Oldroyd")
+    client.force_login(rep)
+    client.post(reverse("market-my-answer", args=[member.external_id]), {"decision": "decline"})
+    member.refresh_from_db()
+    assert member.consent == "declined" and member.line is None
+    assert not LedgerEntry.objects.exists()
