@@ -143,6 +143,9 @@ def add_member(
         raise ValidationError("Enter the person's share for each period, more than nothing.")
     if start < pool.start or (pool.end is not None and start >= pool.end):
         raise ValidationError("A member joins on or after the pool starts, before it ends.")
+    ends = Service.objects.values_list("decommissioned_on", flat=True).get(pk=pool.service_id)
+    if ends is not None and start >= ends:
+        raise ValidationError("The service this pool buys ends before the share would start.")
     budget = stream.budget
     if not budget.period_start <= start < budget.period_end:
         raise ValidationError("The share must start within the budget's period.")

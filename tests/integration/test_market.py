@@ -450,3 +450,22 @@ def test_pool_page_warns_when_its_service_is_decommissioned(client):
     )
     body = client.get(url).content.decode()
     assert "pool-service-decommissioned" in body and "31 March 2027" in body
+
+
+def test_pool_member_cannot_start_after_the_service_ends():
+    cc = m.coordinator()
+    keeper = m.commissioner()
+    service = m.service(keeper, record_code="")
+    pool = _pool(cc, service)
+    actions.decommission_service(
+        service=service,
+        effective_on=pool.start,
+        reason="Provider closing",
+        impact_shown={},
+        by=actor_for_user(keeper),
+    )
+    _, stream = m.budget_person(cc)
+    with pytest.raises(ValidationError, match="ends before"):
+        pool_actions.add_member(
+            pool=pool, stream=stream, share_pence=40_00, start=pool.start, by=actor_for_user(cc)
+        )

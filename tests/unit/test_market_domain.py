@@ -214,6 +214,8 @@ def test_impact_small_theme_is_suppressed_but_others_shown():
         ("Go to the allotment club with my friends", {"Getting out and seeing people"}),
         ("Cook my own meals at home", {"Staying at home and daily living"}),
         ("Something else entirely", {themes.OTHER}),
+        ("Sing my favourite songs", {themes.OTHER}),  # "son" only as "my son"
+        ("See my son on Sundays", {"Family and caring"}),
     ],
 )
 def test_themes_of_sorts_a_statement_by_its_words(text, expected):

@@ -44,7 +44,7 @@ THEMES: dict[str, tuple[str, ...]] = {
         "mental",
         "well",
     ),
-    "Family and caring": ("family", "grandchild", "daughter", "son", "wife", "husband", "carer"),
+    "Family and caring": ("family", "grandchild", "daughter", "my son", "wife", "husband", "carer"),
     "Work, learning and volunteering": ("work", "job", "college", "learn", "volunteer", "course"),
     "Getting about": ("bus", "drive", "transport", "travel", "mobility", "wheelchair"),
 }
