@@ -527,8 +527,12 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     from onestory.bcf.demo import create_demo_plan
 
     bcf_plan = create_demo_plan(today=timezone.localdate())
+    from onestory.market.demo import create_demo_market
+
+    market = create_demo_market(today=timezone.localdate())
     return {
         "bcf_plan": bcf_plan,
+        "market": market,
         "plans": plans,
         "budgets": budgets,
         "shared_lives": shared_lives,
@@ -597,6 +601,14 @@ def _demo(args) -> int:
         print(
             f"Better Care Fund plan: a section 75 agreement for ASH with {bcf_plan.schemes} "
             "schemes and a quarter's spend (commissioner.demo keeps it)."
+        )
+    market = result["market"]
+    if market.already:
+        print(f"Care market: already in place ({market.providers} providers).")
+    elif market.providers:
+        print(
+            f"Care market: {market.providers} providers with their services and "
+            f"{market.contracts} contracts (commissioner.demo keeps it, at /market/)."
         )
     _print_logins(result["logins"])
     _print_examples(result["examples"])

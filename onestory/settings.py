@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "onestory.casework",
     "onestory.sharedlives",
     "onestory.commissioning",
+    "onestory.market",
     "onestory.evaluation",
     "onestory.places",
     "onestory.national",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("shared-lives/", include("onestory.sharedlives.urls")),
     path("commissioning/", include("onestory.commissioning.urls")),
     path("bcf/", include("onestory.bcf.urls")),
+    path("market/", include("onestory.market.urls")),
     path("api/", api.urls),
     path("", include("onestory.interop.urls")),  # /fhir
 ]

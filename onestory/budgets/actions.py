@@ -384,3 +384,32 @@ def create_deferred_payment_agreement(
             equity_limit_pence=limit,
         )
     return agreement
+
+
+def revise_line(*, line: BudgetLine, planned_pence: int, description: str, by: Actor) -> BudgetLine:
+    """Change what a line commits (a commitment that ends early, such as a pooled share the
+    person stops paying): the line and its planned ledger entry are lowered or raised
+    together, audited with the old and new amounts."""
+    person = line.stream.budget.person
+    require_budget_access(by, person)
+    if planned_pence < 0 or not description.strip():
+        raise ValidationError("A line needs a description and a planned amount.")
+    with transaction.atomic():
+        locked = BudgetLine.objects.select_for_update().get(pk=line.pk)
+        before = locked.planned_pence
+        locked.planned_pence = planned_pence
+        locked.description = description.strip()[:200]
+        locked.save(update_fields=["planned_pence", "description"])
+        LedgerEntry.objects.filter(line=locked, kind=ledger.PLANNED).update(
+            amount_pence=planned_pence, description=locked.description
+        )
+        _event(
+            by,
+            "budget.revise_line",
+            person,
+            stream=str(locked.stream.external_id),
+            line=locked.pk,
+            planned_before_pence=before,
+            planned_pence=planned_pence,
+        )
+    return locked

@@ -22,14 +22,15 @@ AGGREGATES_MENU = [
     "Plans in people's own words",
     "Better Care Fund metrics",
     "Better Care Fund plan",
+    "Care market",
     "Who pays?",
 ]
 # role: (landing path, menu labels in order, a heading on the landing page)
 EXPECTED = {
     "gp": ("/", LEAD_MENU, "Find a person"),
     "nurse": ("/", CARE_MENU, "Find a person"),
-    "social_worker": ("/", [*CARE_MENU, "Shared Lives"], "Find a person"),
-    "care_coordinator": ("/", [*LEAD_MENU, "Shared Lives"], "Find a person"),
+    "social_worker": ("/", [*CARE_MENU, "Shared Lives", "Pooled budgets"], "Find a person"),
+    "care_coordinator": ("/", [*LEAD_MENU, "Shared Lives", "Pooled budgets"], "Find a person"),
     "mental_health_worker": ("/", CARE_MENU, "Find a person"),
     "housing_officer": ("/", CARE_MENU, "Find a person"),
     "voluntary_worker": ("/", CARE_MENU, "Find a person"),

@@ -52,8 +52,18 @@ def test_menu_for_commissioner_has_no_person_level_page():
         "Plans in people's own words",
         "Better Care Fund metrics",
         "Better Care Fund plan",
+        "Care market",
         "Who pays?",
     ]
+
+
+def test_pooled_budgets_in_menu_only_for_roles_that_hold_budgets():
+    with_it = {
+        code
+        for code, role in ROLES.items()
+        if "Pooled budgets" in {e.label for e in menu_for(role)}
+    }
+    assert with_it == {"social_worker", "care_coordinator"}
 
 
 def test_who_pays_in_menu_for_care_roles_and_commissioners_only():

@@ -64,6 +64,9 @@ class Permission(StrEnum):
     # schemes and their spend, and the metrics' targets (issue 14). Commissioners only;
     # analysts read the plan with VIEW_AGGREGATES.
     MANAGE_BCF = "manage_bcf"
+    # Keep the care market (issue 14): providers, services, contracts, decommissioning.
+    # Commissioners only; analysts read the market through VIEW_AGGREGATES.
+    MANAGE_MARKET = "manage_market"
 
 
 class Role:
@@ -174,7 +177,12 @@ class Commissioner(Role):
 
     code, label = "commissioner", "Commissioner"
     permissions = frozenset(
-        {Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS, Permission.MANAGE_BCF}
+        {
+            Permission.VIEW_AGGREGATES,
+            Permission.USE_WHO_PAYS,
+            Permission.MANAGE_BCF,
+            Permission.MANAGE_MARKET,
+        }
     )
 
 
