@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "onestory.sharedlives.commands",  # sharedlives match
     "onestory.places.commands",  # places load, list
     "onestory.evaluation.commands",  # evaluate did|scm|sdid
+    "onestory.evaluation.indicators.commands",  # indicators
 )
 
 # Commands that set Django up but never read or write the database.

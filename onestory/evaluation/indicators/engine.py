@@ -10,7 +10,7 @@ Input tables (Polars frames, or DuckDB views with these columns):
   BOOLEAN, destination VARCHAR ('usual', 'died', 'other', or '' when not recorded);
 - ae: person_id, arrived DATE;
 - care: person_id, setting VARCHAR ('residential', 'nursing', 'reablement', 'community'),
-  start DATE, "end" DATE;
+  start DATE, "end" DATE (the last day, inclusive);
 - reablement: person_id, discharged DATE, at_home BOOLEAN — the BCF reablement cohort
   (people 65+ discharged into reablement, each once per quarter) and where they were on day 91.
 
@@ -72,14 +72,19 @@ def _quarters(con, periods: Sequence[d.Quarter]) -> None:
     )
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _place(partnership: str | None, localities: Sequence[str] | None) -> str:
-    cond = ["TRUE"]
+    """The residence table limited to the area asked for (a view: it cannot take prepared
+    parameters, so the codes are quoted as SQL literals)."""
+    cond = ["locality <> ''"]
     if partnership:
-        cond.append("partnership = $partnership")
+        cond.append(f"partnership = {_literal(partnership)}")
     if localities:
-        cond.append("list_contains($localities, locality)")
-    return f"""CREATE OR REPLACE TEMP VIEW res AS SELECT * FROM residence
-               WHERE locality <> '' AND {" AND ".join(cond)}"""
+        cond.append(f"locality IN ({', '.join(_literal(c) for c in localities)})")
+    return f"CREATE OR REPLACE TEMP VIEW res AS SELECT * FROM residence WHERE {' AND '.join(cond)}"
 
 
 EVENTS = """
@@ -105,10 +110,10 @@ EVENTS = """
     UNION ALL SELECT 'cost_per_head', person_id, arrived, $ae FROM ae
     UNION ALL SELECT 'cost_per_head', c.person_id, greatest(c.start, q.qstart),
         $care_week / 7.0 * date_diff('day', greatest(c.start, q.qstart),
-                                      least(coalesce(c."end", q.qnext), q.qnext))
+                                      least(coalesce(c."end" + 1, q.qnext), q.qnext))
         FROM care c JOIN quarters q
           ON c.setting IN ('residential', 'nursing') AND c.start < q.qnext
-         AND coalesce(c."end", q.qnext) > q.qstart
+         AND coalesce(c."end" + 1, q.qnext) > q.qstart
 """
 
 # New permanent placements as `bcf.new_placements` defines them: a care-home episode that
@@ -142,12 +147,7 @@ def panel(
     combination, zeros included, so the panel is balanced), columns `domain.PANEL_COLUMNS`."""
     names = d.check_names(list(indicators or d.INDICATORS))
     _quarters(con, periods)
-    params: dict = {}
-    if partnership:
-        params["partnership"] = partnership
-    if localities:
-        params["localities"] = list(localities)
-    con.execute(_place(partnership, localities), params or None)
+    con.execute(_place(partnership, localities))
     con.execute(PLACEMENTS)
     band_q = d.band_sql(_age("p.birth_date", "q.qstart"))
     population = con.sql(
@@ -176,7 +176,6 @@ def panel(
                    OR {_age("p.birth_date", "e.day")} >= {d.OLDER})
             GROUP BY ALL""",
         params={
-            **params,
             "wanted": wanted,
             "spell": costs["emergency_spell"],
             "bed_day": costs["bed_day"],
@@ -197,8 +196,7 @@ def panel(
            JOIN quarters q ON s.day >= q.qstart AND s.day < q.qnext
            JOIN res r ON r.person_id = s.person_id AND r.valid_from <= s.day
                      AND (r.valid_to IS NULL OR r.valid_to > s.day)
-           GROUP BY ALL""",
-        params=params or None,
+           GROUP BY ALL"""
     ).fetchall()
     places = con.sql(
         "SELECT DISTINCT partnership, locality FROM res ORDER BY partnership, locality"
