@@ -108,8 +108,9 @@ def test_page_shows_one_indicator_by_locality_and_quarter_with_its_csv(client):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Emergency admissions due to falls, 65 and over" in body
-    # Ten falls among 40 people 65+: 25,000 per 100,000, standardised, with an interval.
-    assert "25,000.0" in june_cell(body) and " to " in june_cell(body)
+    # Ten falls among 40 people aged 70: 25,000 per 100,000 crude; standardised, only the
+    # 70-74 band (ESP weight 5,000 of 19,500 from 65) has anyone in it: 6,410.3.
+    assert "6,410.3" in june_cell(body) and " to " in june_cell(body)
     assert 'data-testid="csv"' in body and "Delayed discharges" in body
     csv_response = client.get(reverse("evaluation-indicators-csv"), FALLS)
     assert csv_response["Content-Disposition"].endswith('indicators-falls_65plus.csv"')
