@@ -1,6 +1,7 @@
 """On generated nations, each estimator's 95% interval holds a planted initiative's true
 effect (`truth/effects.csv`) and does not call a placebo initiative (no effect) significant.
-One small seed here (about 20 s on an idle machine); `bench/evaluation_coverage.py` gives the coverage over 20."""
+One small seed here (about 20 s on an idle machine); `bench/evaluation_coverage.py` gives
+the coverage over 20."""
 
 import pytest
 

@@ -30,7 +30,7 @@ def register(sub):
         help="indicators per partnership, locality and quarter (suppressed)",
         description="Emergency admissions, A&E attendances, bed days, care-home admissions, "
         "the Better Care Fund metrics and cost per head, per locality and quarter, with "
-        "crude and age-standardised rates and 95%% intervals. Counts of 1-7 are suppressed.",
+        "crude and age-standardised rates and 95% intervals. Counts of 1-7 are suppressed.",
     )
     p.add_argument("--partnership", default=None, help="a partnership's code")
     p.add_argument("--locality", default=None, help="a locality's code")

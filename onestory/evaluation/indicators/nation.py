@@ -47,7 +47,7 @@ def first_quarter(folder: Path) -> tuple[d.Quarter, int]:
 def load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     """The engine's input tables as views over the nation's files."""
     pq = folder / "parquet"
-    first, n = first_quarter(folder)
+    first, _quarters = first_quarter(folder)
     start = first.start.isoformat()
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE codes AS
