@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "onestory.places.commands",  # places load, list
     "onestory.national.commands",  # national load, model, funnel
     "onestory.evaluation.commands",  # evaluate did|scm|sdid
+    "onestory.evaluation.indicators.commands",  # indicators
 )
 
 # Commands that set Django up but never read or write the database.

@@ -17,6 +17,7 @@ urlpatterns = [
     path("commissioning/", include("onestory.commissioning.urls")),
     path("bcf/", include("onestory.bcf.urls")),
     path("market/", include("onestory.market.urls")),
+    path("evaluation/", include("onestory.evaluation.urls")),
     path("api/", api.urls),
     path("", include("onestory.interop.urls")),  # /fhir
 ]

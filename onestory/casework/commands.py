@@ -63,7 +63,7 @@ def _escalate(args) -> int:
 
 
 def _followup(args) -> int:
-    from onestory.casework import followup
+    from onestory.evaluation import followup
 
     _require_person_index()
     result = followup.compute()

@@ -23,6 +23,7 @@ AGGREGATES_MENU = [
     "Better Care Fund metrics",
     "Better Care Fund plan",
     "Care market",
+    "Indicators",
     "Who pays?",
 ]
 # role: (landing path, menu labels in order, a heading on the landing page)

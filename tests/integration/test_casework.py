@@ -12,8 +12,9 @@ from onestory.access.models import CareTeamMembership, SecondaryUseOptOut
 from onestory.access.policy import actor_for_user
 from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
-from onestory.casework import actions, agenda, followup, queries, report
+from onestory.casework import actions, agenda, queries, report
 from onestory.casework.models import CaseFindingRun, MdtAction, PersonRisk
+from onestory.evaluation import followup
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,11 @@
-"""Follow-up of the MDT caseload: for each person taken on, emergency admissions, A&E
-attendances, care-home admissions and deaths in the 3, 6 and 12 months before and after
-the day they were taken on, against a matched person not taken on (same sex, nearest on
-risk score and age) followed from the same day. A first look, not an evaluation: the
-matching uses today's scores, the groups are small, and deaths are those the hospital
-extract records (in hospital)."""
+"""The matched before/after comparison of people taken onto an MDT caseload (moved here from
+casework, which still runs it as `onestory casework followup`).
+
+For each person taken on: emergency admissions, A&E attendances, care-home admissions and
+deaths in the 3, 6 and 12 months before and after the day they were taken on, against a
+matched person not taken on (same sex, nearest on risk score and age) followed from the
+same day. A first look, not an evaluation: the matching uses today's scores, the groups are
+small, and deaths are those the hospital extract records (in hospital)."""
 
 from dataclasses import dataclass
 from datetime import date

@@ -1,0 +1,147 @@
+"""The indicator panel of a synthetic nation, from its Parquet tables (`onestory synth
+--format parquet|both`), through the same SQL as the linked record (`engine`), so that
+estimators can be tried at scale against the nation's known effects (`truth/effects.csv`).
+
+    frame = nation_panel(Path("var/nation"), ["emergency_admissions"])
+
+The nation's tables are read in place (DuckDB scans the Parquet files) and shaped into the
+engine's six input tables as views:
+- people: `parquet/people.parquet` (day numbers since 1970-01-01; `died_day` −1 when alive);
+- residence: each person's locality over time from their current locality and the moves in
+  `truth/moves.parquet`, which stand in for the GP registration history a partnership has
+  (a move in a quarter takes effect from the next quarter's first day, as the nation counts
+  its population);
+- spells: `admissions.parquet` (all emergency; kind 1 ACSC, 2 falls; destination 0 usual
+  place, 1 died, 2 care home, 3 reablement at home, which is the usual place);
+- ae: `ae_attendances.parquet`;
+- care: `social_care.parquet` (care homes until death, nursing with 14+ deficits as the
+  extracts say; reablement six weeks);
+- reablement: the reablement rows with their `outcome_91` (0: at home on day 91).
+No Django here.
+"""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from onestory.evaluation.indicators import domain as d
+from onestory.evaluation.indicators import engine
+
+EPOCH = "DATE '1970-01-01'"
+
+
+def _day(col: str) -> str:
+    return f"({EPOCH} + CAST({col} AS INTEGER))"
+
+
+def first_quarter(folder: Path) -> tuple[d.Quarter, int]:
+    """The nation's first quarter and how many quarters it has, from its manifest."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    first = date.fromisoformat(manifest["first_quarter_start"])
+    return d.Quarter.of(first), 4 * int(manifest["years"])
+
+
+def load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """The engine's input tables as views over the nation's files."""
+    pq = folder / "parquet"
+    first, _quarters = first_quarter(folder)
+    start = first.start.isoformat()
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE codes AS
+            SELECT l.locality::INTEGER AS locality, l.code AS locality_code,
+                   p.code AS partnership_code
+            FROM read_csv_auto('{folder / "places" / "localities.csv"}') l
+            JOIN read_csv_auto('{folder / "places" / "partnerships.csv"}') p
+              ON p.partnership = l.partnership"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE VIEW people AS
+            SELECT person_id, {_day("dob_day")} AS birth_date,
+                   CASE WHEN died_day >= 0 THEN {_day("died_day")} END AS died,
+                   locality::INTEGER AS locality
+            FROM read_parquet('{pq / "people.parquet"}')"""
+    )
+    # A move in quarter k takes effect on quarter k + 1's first day.
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE residence AS
+            WITH m AS (
+                SELECT person_id, from_locality, to_locality,
+                       DATE '{start}' + to_months(3 * (quarter + 1)) AS effective
+                FROM read_parquet('{folder / "truth" / "moves.parquet"}')
+                WHERE from_locality <> to_locality
+            ),
+            spans AS (
+                SELECT person_id, from_locality AS locality,
+                       coalesce(lag(effective) OVER w, DATE '1900-01-01') AS valid_from,
+                       effective AS valid_to
+                FROM m WINDOW w AS (PARTITION BY person_id ORDER BY effective)
+                UNION ALL
+                SELECT p.person_id, p.locality,
+                       coalesce(max(m.effective), DATE '1900-01-01'), NULL
+                FROM people p LEFT JOIN m ON m.person_id = p.person_id
+                GROUP BY p.person_id, p.locality
+            )
+            SELECT s.person_id, c.partnership_code AS partnership,
+                   c.locality_code AS locality, s.valid_from::DATE AS valid_from,
+                   s.valid_to::DATE AS valid_to
+            FROM spans s JOIN codes c ON c.locality = s.locality"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE VIEW spells AS
+            SELECT person_id, {_day('"start"')} AS admitted, {_day('"end"')} AS discharged,
+                   TRUE AS emergency, kind = 1 AS acsc, kind = 2 AS fall,
+                   CASE destination WHEN 1 THEN 'died' WHEN 2 THEN 'other' ELSE 'usual' END
+                     AS destination
+            FROM read_parquet('{pq / "admissions.parquet"}')"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE VIEW ae AS
+            SELECT person_id, {_day("day")} AS arrived
+            FROM read_parquet('{pq / "ae_attendances.parquet"}')"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE VIEW care AS
+            SELECT c.person_id,
+                   CASE WHEN c.kind <= 2 AND c.deficits >= 14 THEN 'nursing'
+                        WHEN c.kind <= 2 THEN 'residential'
+                        WHEN c.kind = 3 THEN 'community' ELSE 'reablement' END AS setting,
+                   {_day("c.start")} AS start,
+                   CASE WHEN c.kind = 4 THEN {_day("c.start + 42")} ELSE p.died END AS "end"
+            FROM read_parquet('{pq / "social_care.parquet"}') c
+            JOIN people p ON p.person_id = c.person_id"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE VIEW reablement AS
+            SELECT person_id, {_day("start")} AS discharged, outcome_91 = 0 AS at_home
+            FROM read_parquet('{pq / "social_care.parquet"}')
+            WHERE kind = 4
+            QUALIFY row_number() OVER (
+                PARTITION BY person_id, date_trunc('quarter', {_day("start")})
+                ORDER BY start) = 1"""
+    )
+
+
+def nation_panel(
+    folder: Path,
+    indicators: list[str] | None = None,
+    *,
+    partnership: str | None = None,
+    localities: list[str] | None = None,
+    threads: int | None = None,
+) -> pl.DataFrame:
+    """The locality-quarter panel (`domain.PANEL_COLUMNS`) of the nation in `folder`, over
+    all its quarters; unsuppressed — for estimators and benchmarks, never for display."""
+    if not (folder / "parquet" / "people.parquet").exists():
+        raise FileNotFoundError(
+            f"{folder}: no parquet/people.parquet (generate with --format parquet or both)"
+        )
+    con = engine.connect(threads)
+    load(con, folder)
+    first, n = first_quarter(folder)
+    periods = [first]
+    while len(periods) < n:
+        periods.append(periods[-1].next())
+    return engine.panel(con, periods, indicators, partnership=partnership, localities=localities)
