@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "onestory.commissioning",
     "onestory.evaluation",
     "onestory.places",
+    "onestory.initiatives",
 ]
 
 MIDDLEWARE = [

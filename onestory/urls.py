@@ -14,6 +14,7 @@ urlpatterns = [
     path("mdt/", include("onestory.casework.urls")),
     path("shared-lives/", include("onestory.sharedlives.urls")),
     path("commissioning/", include("onestory.commissioning.urls")),
+    path("initiatives/", include("onestory.initiatives.urls")),
     path("api/", api.urls),
     path("", include("onestory.interop.urls")),  # /fhir
 ]

@@ -21,6 +21,7 @@ AGGREGATES_MENU = [
     "Partnership overview",
     "Plans in people's own words",
     "Better Care Fund metrics",
+    "Initiatives",
     "Who pays?",
 ]
 # role: (landing path, menu labels in order, a heading on the landing page)

@@ -50,6 +50,7 @@ def test_menu_for_commissioner_has_no_person_level_page():
         "Partnership overview",
         "Plans in people's own words",
         "Better Care Fund metrics",
+        "Initiatives",
         "Who pays?",
     ]
 

@@ -57,6 +57,9 @@ class Permission(StrEnum):
     # Run a Shared Lives scheme (issue 11): approve and review carers, refer people, match,
     # introduce and agree arrangements. Held by the council's adult social care staff.
     MANAGE_SHARED_LIVES = "manage_shared_lives"
+    # Keep the initiative register and run evaluations of initiatives (issue 15):
+    # aggregates only, for commissioners and analysts.
+    MANAGE_INITIATIVES = "manage_initiatives"
 
 
 class Role:
@@ -166,7 +169,9 @@ class Commissioner(Role):
     """Plans and buys services from aggregate figures; no person-level access."""
 
     code, label = "commissioner", "Commissioner"
-    permissions = frozenset({Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS})
+    permissions = frozenset(
+        {Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS, Permission.MANAGE_INITIATIVES}
+    )
 
 
 class Analyst(Role):
@@ -174,7 +179,9 @@ class Analyst(Role):
     secondary use); no person-level access."""
 
     code, label = "analyst", "Analyst"
-    permissions = frozenset({Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS})
+    permissions = frozenset(
+        {Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS, Permission.MANAGE_INITIATIVES}
+    )
 
 
 class DataQualityOfficer(Role):

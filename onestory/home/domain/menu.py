@@ -21,6 +21,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("plans-overdue", "Plan reviews", Permission.PROPOSE_PLAN),
     MenuEntry("plans-report", "Plans in people's own words", Permission.VIEW_AGGREGATES),
     MenuEntry("commissioning", "Better Care Fund metrics", Permission.VIEW_AGGREGATES),
+    MenuEntry("initiatives", "Initiatives", Permission.VIEW_AGGREGATES),
     MenuEntry("mdt-home", "MDT", Permission.LEAD_MDT),
     MenuEntry("mdt-my-actions", "My actions", Permission.JOIN_CARE_TEAM),
     MenuEntry("who-pays", "Who pays?", Permission.USE_WHO_PAYS),
