@@ -128,6 +128,10 @@ class PlaceQuarter:
     survey_responses: int | None
     survey: list[survey.QuestionFigure]
 
+    @property
+    def shares(self) -> tuple[Share, Share]:
+        return (self.own_words, self.goals_met)
+
 
 def lived_experience(
     *, by: Actor, localities: list[str], quarter_list: list[str]
