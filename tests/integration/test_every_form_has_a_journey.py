@@ -67,6 +67,12 @@ JOURNEYS: dict[str, str] = {
     "sharedlives-carer-action": "tests/integration/test_form_journeys_sharedlives.py::test_carer_action_forms_take_a_carer_from_application_to_approval_review_and_deapproval",
     "sharedlives-refer": "tests/integration/test_form_journeys_sharedlives.py::test_refer_form_starts_from_the_plan_and_record_and_creates_the_referral",
     "sharedlives-referral-action": "tests/integration/test_form_journeys_sharedlives.py::test_referral_action_forms_introduce_trial_outcome_arrange_pay_and_review",
+    # initiative register and evaluations: tests/integration/test_form_journeys_initiatives.py
+    "initiative-new": "tests/integration/test_form_journeys_initiatives.py::test_initiative_new_form_creates_the_initiative_and_audits",
+    "initiative-edit": "tests/integration/test_form_journeys_initiatives.py::test_initiative_edit_form_saves_the_changes_and_audits",
+    # (also submitted in a browser by tests/browser/test_initiatives.py)
+    "initiative-evaluate": "tests/integration/test_form_journeys_initiatives.py::test_initiative_evaluate_form_runs_the_evaluation_and_shows_the_report",
+    "survey-entry": "tests/integration/test_form_journeys_initiatives.py::test_survey_entry_form_saves_the_survey_and_audits",
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
     "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
