@@ -522,7 +522,11 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     from onestory.sharedlives.demo import create_demo_scheme
 
     shared_lives = create_demo_scheme(examples, today=timezone.localdate())
+    from onestory.initiatives.demo import create_demo_initiative
+
+    initiative = create_demo_initiative(by=actor)
     return {
+        "initiative": initiative,
         "plans": plans,
         "budgets": budgets,
         "shared_lives": shared_lives,
@@ -584,6 +588,10 @@ def _demo(args) -> int:
     places = result["places"]
     state = "already in place" if not places.created else "set up"
     print(f"Places: one partnership with two localities, {state} (onestory places list).")
+    initiative = result["initiative"]
+    if initiative.name:
+        state = "added" if initiative.created else "already in the register"
+        print(f"Initiatives: {initiative.name}, {state} (analyst.demo can evaluate it).")
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])
