@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from onestory.access.domain.roles import Permission
@@ -16,8 +17,10 @@ from onestory.evaluation.domain.result import METHODS
 from onestory.forms import date_parts, read_date
 from onestory.initiatives import actions, queries, report
 from onestory.initiatives.domain import quarters, register, survey
+from onestory.initiatives.models import InitiativeLocality
 from onestory.initiatives.panels import INDICATORS as COMPUTABLE
 from onestory.people.models import Person
+from onestory.portal.views import _portal, person_required
 
 
 def _search(get) -> register.Search:
@@ -247,12 +250,11 @@ def evaluate(request, initiative_id):
         except actions.Invalid as exc:
             errors = exc.errors
     treated_codes = {p.locality.code for p in runs_in}
-    similar = {
-        p.locality.code
-        for other in queries.search_register(register.Search(kind=initiative.kind), by=by)
-        if other.pk != initiative.pk
-        for p in other.places.all()
-    }
+    similar = set(
+        InitiativeLocality.objects.filter(initiative__kind=initiative.kind)
+        .exclude(initiative=initiative)
+        .values_list("locality__code", flat=True)
+    )
     first_start = min((p.start_quarter for p in runs_in), default="")
     values = {
         "indicator": post.get("indicator")
@@ -378,11 +380,24 @@ def lived_experience(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def survey_entry(request, person_id):
+    """Staff enter a returned paper survey for a person they have a relationship with."""
     by = actor_for_user(request.user)
     person = get_object_or_404(Person, external_id=person_id)
+    return _survey(request, person, by, portal=False)
+
+
+@person_required
+@require_http_methods(["GET", "POST"])
+def my_survey(request, person, by):
+    """The person (or their representative) answers the survey in their portal."""
+    return _survey(request, person, by, portal=True)
+
+
+def _survey(request, person, by, *, portal: bool):
     entered = queries.survey_count(person, by=by)  # refuses without a relationship
     errors: dict[str, str] = {}
     done = False
+    answered_on = None
     if request.method == "POST":
         try:
             answered_on = read_date(
@@ -394,7 +409,7 @@ def survey_entry(request, person_id):
             )
         except ValidationError as exc:
             errors["answered_on"] = exc.messages[0]
-        if not errors:
+        if not errors and answered_on is not None:
             try:
                 actions.record_survey(
                     person,
@@ -402,6 +417,7 @@ def survey_entry(request, person_id):
                     answered_on=answered_on,
                     raw_answers={k: request.POST.get(k, "") for k in survey.KEYS},
                     by=by,
+                    channel="portal" if portal else "paper",
                 )
                 done = True
                 entered += 1
@@ -411,7 +427,11 @@ def survey_entry(request, person_id):
         request,
         "initiatives/survey.html",
         {
-            "person_id": person.external_id,
+            "base": "portal/base_portal.html" if portal else "base.html",
+            "portal_form": portal,
+            "action": reverse("portal-survey")
+            if portal
+            else reverse("survey-entry", args=[person.external_id]),
             "entered": entered,
             "done": done,
             "errors": errors,
@@ -420,6 +440,7 @@ def survey_entry(request, person_id):
             "respondents": survey.RESPONDENTS,
             "values": request.POST if request.method == "POST" and not done else {},
             "answered_parts": date_parts(request.POST, "answered_on") if errors else {},
+            **(_portal(request) if portal else {}),
         },
         status=400 if errors else 200,
     )

@@ -43,6 +43,7 @@ AGGREGATE = (
     "lived",
 )
 PERSONAL = ("survey_get", "survey_post")
+PORTAL = ("my_survey_get", "my_survey_post")
 
 PANEL = (
     "partnership,locality,quarter,indicator,numerator,denominator,rate_per_100k,"
@@ -118,6 +119,8 @@ def _request(client, endpoint: str, ctx: dict):
         "run_pdf": lambda: client.get(f"/initiatives/runs/{run}/report.pdf"),
         "lived": lambda: client.get("/initiatives/lived-experience/"),
         "survey_get": lambda: client.get(f"/initiatives/survey/{pid}/"),
+        "my_survey_get": lambda: client.get("/initiatives/my-survey/"),
+        "my_survey_post": lambda: client.post("/initiatives/my-survey/", {"respondent": "person"}),
         "survey_post": lambda: client.post(
             f"/initiatives/survey/{pid}/",
             {
@@ -136,12 +139,14 @@ def _expected_allowed(role: str, endpoint: str, related: bool, refused: bool) ->
         return role in AGGREGATE_ROLES
     if role == "person":
         return True  # their own survey
+    if endpoint in PORTAL:
+        return False  # the portal's page is the person's own
     return role in CARE_ROLES and related and not refused
 
 
 @pytest.mark.parametrize("refused", [False, True], ids=["no-refusal", "refused"])
 @pytest.mark.parametrize("related", [False, True], ids=["unrelated", "related"])
-@pytest.mark.parametrize("endpoint", AGGREGATE + PERSONAL)
+@pytest.mark.parametrize("endpoint", AGGREGATE + PERSONAL + PORTAL)
 @pytest.mark.parametrize("role", list(ROLES))
 def test_initiatives_matrix(client, role, endpoint, related, refused):
     ctx = _setup(role, related, refused)
@@ -152,6 +157,8 @@ def test_initiatives_matrix(client, role, endpoint, related, refused):
         assert response.status_code in (200, 302, 400), (response.status_code, body[:300])
         if endpoint == "run_pdf":
             assert response["Content-Type"] == "application/pdf"
+    elif endpoint in PORTAL:  # staff are sent to the portal's sign-in page
+        assert response.status_code == 302 and "/login" in response["Location"]
     else:
         assert response.status_code == 403
     # No page here names the person, whoever reads it.

@@ -194,3 +194,27 @@ def test_survey_entry_form_saves_the_survey_and_audits(client):
     html = bad.content.decode()
     assert "Choose who answered the survey." in html and "choose one of the four answers" in html
     assert SurveyResponse.objects.count() == 1
+
+
+def test_portal_survey_form_saves_the_persons_own_answers_and_audits(client):
+    person = f.rich_person()
+    client.force_login(f.person_user(person, "margaret.self"))
+    url = reverse("portal-survey")
+    page = client.get(url).content.decode()
+    assert "Did your budget help?" in page
+    response = client.post(
+        url,
+        {
+            "respondent": "person",
+            "answered_on-day": "2",
+            "answered_on-month": "5",
+            "answered_on-year": "2025",
+            "control": "4",
+            "relationships": "2",
+        },
+    )
+    assert response.status_code == 200 and 'data-testid="survey-done"' in response.content.decode()
+    saved = SurveyResponse.objects.get()
+    assert (saved.person, saved.channel) == (person, "portal")
+    assert saved.answers == {"control": 4, "relationships": 2}
+    assert AuditEvent.objects.get(action="survey.recorded").detail["channel"] == "portal"
