@@ -315,3 +315,28 @@ def test_lived_experience_page_shows_shares_and_refuses_a_bad_quarter(world, cli
     assert 'data-testid="lived-L1-2025Q1"' in html and "50% (10 of 20)" in html
     bad = client.get(url, {"from": "2025-01"})
     assert bad.status_code == 400 and "write it like 2025Q3" in bad.content.decode()
+
+
+def test_run_repeats_outside_onestory_with_onestory_evaluate_on_its_panel(world, tmp_path, capsys):
+    import json
+    from argparse import Namespace
+
+    from onestory.evaluation.commands import _evaluate
+
+    run = _run(mdt_scheme(ANALYST), methods=("scm",))
+    panel = tmp_path / "panel.csv"
+    panel.write_text(run.panel_csv, encoding="utf-8")
+    args = Namespace(
+        method="scm",
+        panel=panel,
+        unit="locality",
+        time="quarter",
+        outcome="rate_per_100k",
+        treated="L1",
+        start="2025Q1",
+        json=True,
+        placebo_draws=run.placebo_draws,
+        seed=run.seed,
+    )
+    assert _evaluate(args) == 0
+    assert json.loads(capsys.readouterr().out) == run.results["scm"]
