@@ -103,3 +103,30 @@ def locality_quarter_panel(
                     rate, ci = None, (None, None)
                 rows.append((pcode, loc, q, indicator, n, d, rate, None, *ci))
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
+
+
+def locality_profiles(*, by: Actor) -> dict[str, tuple[int, float | None]]:
+    """Each locality's people (as placed for the panel) and the share aged 65 or over
+    today: what the evaluation page shows beside each comparator to help choose similar
+    ones. Raw counts: suppress before showing. Also to move to the indicators module."""
+    from datetime import date
+
+    from onestory.casework.extract import extract
+    from onestory.commissioning.queries import with_places
+    from onestory.people.models import LinkageRun
+
+    require(by, Permission.VIEW_AGGREGATES)
+    if not LinkageRun.objects.filter(is_current=True).exists():
+        return {}
+    today = date.today()
+    born_by = date(today.year - 65, today.month, min(today.day, 28))
+    people = with_places(extract().people)
+    out: dict[str, tuple[int, float | None]] = {}
+    for loc, n, older in (
+        people.filter(pl.col("locality") != "")
+        .group_by("locality")
+        .agg(pl.len().alias("n"), (pl.col("birth_date") <= born_by).sum().alias("older"))
+        .iter_rows()
+    ):
+        out[loc] = (int(n), 100.0 * older / n if n else None)
+    return out

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from onestory.access.domain.roles import Permission
 from onestory.access.policy import actor_for_user, has_permission, require
 from onestory.budgets.domain.money import format_pounds, pounds_to_pence
-from onestory.commissioning.domain.suppression import THRESHOLD
+from onestory.commissioning.domain.suppression import THRESHOLD, is_small, suppress_total
 from onestory.evaluation.domain.result import METHODS
 from onestory.forms import date_parts, read_date
-from onestory.initiatives import actions, queries, report
+from onestory.initiatives import actions, panels, queries, report
 from onestory.initiatives.domain import quarters, register, survey
 from onestory.initiatives.models import InitiativeLocality
 from onestory.initiatives.panels import INDICATORS as COMPUTABLE
@@ -255,6 +255,14 @@ def evaluate(request, initiative_id):
         .exclude(initiative=initiative)
         .values_list("locality__code", flat=True)
     )
+    profiles = {}
+    for code, (n, older) in panels.locality_profiles(by=by).items():
+        people = suppress_total(n)
+        profiles[code] = (
+            f"{people:,} people, {older:.0f}% aged 65 or over"
+            if people is not None and older is not None and not is_small(round(n * older / 100))
+            else f"{'fewer than 8' if people is None else f'{people:,}'} people"
+        )
     first_start = min((p.start_quarter for p in runs_in), default="")
     values = {
         "indicator": post.get("indicator")
@@ -271,7 +279,12 @@ def evaluate(request, initiative_id):
         {
             "i": initiative,
             "runs_in": runs_in,
-            "candidates": [loc for loc in _localities() if loc.code not in treated_codes],
+            "candidates": [
+                (loc, profiles.get(loc.code, "no one placed here"))
+                for loc in _localities()
+                if loc.code not in treated_codes
+            ],
+            "profiles": profiles,
             "similar": similar,
             "computable": COMPUTABLE,
             "methods": {

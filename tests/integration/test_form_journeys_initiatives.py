@@ -116,6 +116,8 @@ def test_initiative_evaluate_form_runs_the_evaluation_and_shows_the_report(clien
     assert "similar deprivation, age mix and size" in page
     assert 'data-testid="similar-L6"' in page  # runs an initiative of the same type
     assert 'value="2025Q1"' in page  # the start quarter from the register
+    # each locality's size and age mix beside it (ten people each, born 1950: all 65+)
+    assert 'data-testid="profile-L2">10 people, 100% aged 65 or over<' in page
     response = client.post(
         url,
         {
