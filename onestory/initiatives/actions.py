@@ -24,6 +24,9 @@ from onestory.initiatives.models import (
     SurveyResponse,
 )
 
+MAX_PEOPLE = 100_000_000  # more than England: a typing slip, and it must fit the column
+MAX_COST_PENCE = 10**15  # £10 trillion
+
 
 class Invalid(ValueError):
     """Bad input: a message per field (the field's name as the form names it)."""
@@ -66,10 +69,10 @@ def _check(data: InitiativeInput) -> dict[str, str]:
         errors["indicators"] = "Choose outcome indicators from the list."
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         errors["ends_on"] = "The end date must be the same as or after the start date."
-    if data.people_reached is not None and data.people_reached < 0:
-        errors["people_reached"] = "People reached cannot be negative."
-    if data.cost_pence is not None and data.cost_pence < 0:
-        errors["cost"] = "The cost cannot be negative."
+    if data.people_reached is not None and not 0 <= data.people_reached <= MAX_PEOPLE:
+        errors["people_reached"] = f"People reached must be from 0 to {MAX_PEOPLE:,}."
+    if data.cost_pence is not None and not 0 <= data.cost_pence <= MAX_COST_PENCE:
+        errors["cost"] = f"The cost must be from £0 to £{MAX_COST_PENCE // 100:,}."
     known = set(Locality.objects.values_list("code", flat=True))
     seen = set()
     for code, quarter in data.places:

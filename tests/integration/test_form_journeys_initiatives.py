@@ -220,3 +220,23 @@ def test_portal_survey_form_saves_the_persons_own_answers_and_audits(client):
     assert (saved.person, saved.channel) == (person, "portal")
     assert saved.answers == {"control": 4, "relationships": 2}
     assert AuditEvent.objects.get(action="survey.recorded").detail["channel"] == "portal"
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-1", "abc"])
+def test_bad_numbers_in_the_initiative_and_survey_forms_are_errors_not_500s(client, value):
+    build_world(with_admissions=False)
+    client.force_login(analyst())
+    for field in ("people_reached", "cost", "starts_on-day", "starts_on-year"):
+        response = client.post(reverse("initiative-new"), {**FORM, field: value})
+        assert response.status_code == 400, (field, value, response.status_code)
+    assert not Initiative.objects.exists()
+    person = f.rich_person()
+    gp = f.user("gp.two", role="gp", org=f.organisation("Y02101", "Practice", "gp_practice"))
+    f.care_team(person, gp)
+    client.force_login(gp)
+    url = reverse("survey-entry", args=[person.external_id])
+    date_ok = {"answered_on-day": "3", "answered_on-month": "3", "answered_on-year": "2025"}
+    for data in ({**date_ok, "dignity": value}, {"answered_on-day": value, "dignity": "3"}):
+        response = client.post(url, {"respondent": "person", **data})
+        assert response.status_code == 400, (data, response.status_code)
+    assert not SurveyResponse.objects.exists()
