@@ -111,8 +111,9 @@ def figures(rep: Report) -> dict:
                 "type": "scatter",
                 "mode": "lines+markers",
                 "name": m.name,
-                "x": list(m.body["gaps"].keys()),
-                "y": list(m.body["gaps"].values()),
+                # sorted: PostgreSQL's jsonb does not keep a stored object's key order
+                "x": sorted(m.body["gaps"]),
+                "y": [m.body["gaps"][k] for k in sorted(m.body["gaps"])],
             }
             for m in rep.methods
             if m.body and m.body.get("gaps")
@@ -232,7 +233,7 @@ def _pct(share) -> str:
 def _gaps_chart(doc: FPDF, gaps: dict, start: str, width: float) -> None:
     """Bars of the gap by period around a zero line; the start marked. Drawn with fpdf2's
     rectangles and lines (no image library needed)."""
-    values = [(k, v) for k, v in gaps.items() if v is not None]
+    values = [(k, v) for k, v in sorted(gaps.items()) if v is not None]
     if not values:
         return
     height = 40.0

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from onestory.access.models import SecondaryUseOptOut
 from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
-from onestory.initiatives import actions, panels, queries
+from onestory.initiatives import actions, panels, queries, report
 from onestory.initiatives.domain import register
 from onestory.initiatives.models import EvaluationRun, Initiative, SurveyResponse
 from onestory.planning.models import Goal, GoalProgress, Plan, PlanStatement, Review
@@ -340,3 +340,13 @@ def test_run_repeats_outside_onestory_with_onestory_evaluate_on_its_panel(world,
     )
     assert _evaluate(args) == 0
     assert json.loads(capsys.readouterr().out) == run.results["scm"]
+
+
+def test_report_puts_gaps_in_time_order_whatever_order_the_database_returns(world):
+    run = _run(mdt_scheme(ANALYST), methods=("did",))
+    gaps = run.results["did"]["gaps"]
+    run.results["did"]["gaps"] = dict(reversed(list(gaps.items())))  # as jsonb may
+    run.save()
+    run.refresh_from_db()
+    figure = report.figures(report.build(run))["gaps"]["data"][0]
+    assert figure["x"] == sorted(gaps) and figure["y"] == [gaps[k] for k in sorted(gaps)]
