@@ -350,3 +350,31 @@ def test_report_puts_gaps_in_time_order_whatever_order_the_database_returns(worl
     run.refresh_from_db()
     figure = report.figures(report.build(run))["gaps"]["data"][0]
     assert figure["x"] == sorted(gaps) and figure["y"] == [gaps[k] for k in sorted(gaps)]
+
+
+def test_register_page_searches_and_suppresses_small_people_reached(world, client):
+    mdt_scheme(ANALYST, people_reached=5, learned="GPs did not attend")
+    mdt_scheme(ANALYST, name="Falls service south", kind="falls_service", places=[("L3", "2024Q3")])
+    client.force_login(f.user("ann.analyst", role="analyst", org=f.organisation("QWO", "ICB")))
+    url = reverse("initiatives")
+    html = client.get(url).content.decode()
+    assert html.count('data-testid="initiative-row"') == 2
+    assert "fewer than 8" in html and ">5<" not in html
+    html = client.get(url, {"q": "attend", "locality": "L1"}).content.decode()
+    assert html.count('data-testid="initiative-row"') == 1 and "MDT case management in L1" in html
+    html = client.get(url, {"q": "attend", "kind": "falls_service"}).content.decode()
+    assert 'data-testid="register-none"' in html
+    html = client.get(url, {"status": "nonsense"}).content.decode()  # unknown filter: ignored
+    assert html.count('data-testid="initiative-row"') == 2
+
+
+def test_run_page_shows_lived_experience_beside_the_numbers(world, client):
+    when = datetime(2025, 2, 10, 12, tzinfo=UTC)
+    for p in world["people"]["L1"]:
+        _plan(p, when, own=1, drafts=1, met=0, not_met=0)
+    run = _run(mdt_scheme(ANALYST), methods=("did",))
+    client.force_login(f.user("ann.analyst", role="analyst", org=f.organisation("QWO", "ICB")))
+    html = client.get(reverse("evaluation-run", args=[run.external_id])).content.decode()
+    row = html[html.index('data-testid="lived-L1-2025Q1"') :]
+    assert "50% (10 of 20)" in row[: row.index("</tr>")]
+    assert 'data-testid="lived-L2-2025Q1"' not in html  # nothing recorded there: not listed
