@@ -226,7 +226,7 @@ def pdf(rep: Report, lived: list | None = None) -> bytes:
 
 def _pct(share) -> str:
     if share.denominator == 0:
-        return "none recorded"
+        return "none in this quarter"
     return "not shown (fewer than 8)" if share.pct is None else f"{share.pct:.0f}%"
 
 
