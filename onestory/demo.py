@@ -530,7 +530,11 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     from onestory.market.demo import create_demo_market
 
     market = create_demo_market(today=timezone.localdate())
+    from onestory.initiatives.demo import create_demo_initiative
+
+    initiative = create_demo_initiative(by=actor)
     return {
+        "initiative": initiative,
         "bcf_plan": bcf_plan,
         "market": market,
         "plans": plans,
@@ -610,6 +614,10 @@ def _demo(args) -> int:
             f"Care market: {market.providers} providers with their services and "
             f"{market.contracts} contracts (commissioner.demo keeps it, at /market/)."
         )
+    initiative = result["initiative"]
+    if initiative.name:
+        state = "added" if initiative.created else "already in the register"
+        print(f"Initiatives: {initiative.name}, {state} (analyst.demo can evaluate it).")
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])

@@ -51,7 +51,7 @@ def parse_date_parts(
         raise ValidationError(f"Year must include 4 numbers ({label.lower()})", code="year")
     try:
         value = date(int(values["year"]), int(values["month"]), int(values["day"]))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValidationError(f"{_subject(label)} must be a real date", code="invalid") from None
     today = timezone.localdate()
     if past and value > today:

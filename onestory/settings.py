@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "onestory.places",
     "onestory.national",
     "onestory.bcf",
+    "onestory.initiatives",
 ]
 
 MIDDLEWARE = [

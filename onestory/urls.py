@@ -18,6 +18,7 @@ urlpatterns = [
     path("bcf/", include("onestory.bcf.urls")),
     path("market/", include("onestory.market.urls")),
     path("evaluation/", include("onestory.evaluation.urls")),
+    path("initiatives/", include("onestory.initiatives.urls")),
     path("api/", api.urls),
     path("", include("onestory.interop.urls")),  # /fhir
 ]

@@ -24,6 +24,7 @@ AGGREGATES_MENU = [
     "Better Care Fund plan",
     "Care market",
     "Indicators",
+    "Initiatives",
     "Who pays?",
 ]
 # role: (landing path, menu labels in order, a heading on the landing page)

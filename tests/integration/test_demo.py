@@ -48,6 +48,7 @@ def test_run_demo_twice_repeats_no_work(demo):
     assert LinkageRun.objects.count() == runs
     assert audit.count() == audit_count
     assert StaffMember.objects.count() == len(DEMO_STAFF)
+    assert again["initiative"].created is False
 
 
 def test_example_people_are_linked_across_four_systems(demo):
@@ -148,3 +149,44 @@ def test_run_demo_gives_example_people_a_budget_tied_to_their_plan(demo):
     lines = BudgetLine.objects.filter(stream__budget=budget)
     assert lines.count() == 2 and all(line.goal_ref for line in lines)
     assert result["budgets"].spends == 6 * result["budgets"].budgets
+
+
+def test_run_demo_adds_an_example_initiative_that_can_be_evaluated(demo):
+    from onestory.audit.domain.actor import Actor
+    from onestory.initiatives import actions, report
+    from onestory.initiatives.models import Initiative
+
+    _, result = demo
+    assert result["initiative"].created is True
+    initiative = Initiative.objects.get(name=result["initiative"].name)
+    assert [p.locality.code for p in initiative.places.all()] == ["ASH-N"]
+    analyst = Actor(id="user:analyst", label="analyst.demo", role="analyst")
+    from onestory.places.models import Locality, PracticePlace
+
+    # A borough of 200 uses only the north's practices: with nobody in the south there is
+    # no comparison, and the run says so. Move one practice south to compare.
+    with pytest.raises(actions.Invalid, match="No one is placed in locality ASH-S"):
+        actions.run_evaluation(
+            initiative,
+            indicator="emergency_admissions",
+            treated=["ASH-N"],
+            comparators=["ASH-S"],
+            start_quarter=initiative.places.get().start_quarter,
+            methods=["did"],
+            by=analyst,
+        )
+    PracticePlace.objects.filter(ods="Y02103").update(locality=Locality.objects.get(code="ASH-S"))
+    run = actions.run_evaluation(
+        initiative,
+        indicator="emergency_admissions",
+        treated=["ASH-N"],
+        comparators=["ASH-S"],
+        start_quarter=initiative.places.get().start_quarter,
+        methods=["did", "scm", "sdid"],
+        by=analyst,
+    )
+    # One comparator: each method gives an estimate or says why it cannot; the report and
+    # its PDF are built either way.
+    assert set(run.results) == {"did", "scm", "sdid"}
+    rep = report.build(run)
+    assert report.pdf(rep, []).startswith(b"%PDF")

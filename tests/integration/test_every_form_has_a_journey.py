@@ -90,6 +90,13 @@ JOURNEYS: dict[str, str] = {
     "market-pool-consent": "tests/integration/test_form_journeys_market.py::test_market_pool_consent_form_records_consent_on_behalf_and_audits",
     "market-my-answer": "tests/integration/test_form_journeys_market.py::test_market_my_answer_form_lets_the_person_agree_and_commits_their_share",
     "market-pool-exit": "tests/integration/test_form_journeys_market.py::test_market_pool_exit_form_stops_the_share_and_audits",
+    # initiative register and evaluations: tests/integration/test_form_journeys_initiatives.py
+    "initiative-new": "tests/integration/test_form_journeys_initiatives.py::test_initiative_new_form_creates_the_initiative_and_audits",
+    "initiative-edit": "tests/integration/test_form_journeys_initiatives.py::test_initiative_edit_form_saves_the_changes_and_audits",
+    # (also submitted in a browser by tests/browser/test_initiatives.py)
+    "initiative-evaluate": "tests/integration/test_form_journeys_initiatives.py::test_initiative_evaluate_form_runs_the_evaluation_and_shows_the_report",
+    "survey-entry": "tests/integration/test_form_journeys_initiatives.py::test_survey_entry_form_saves_the_survey_and_audits",
+    "portal-survey": "tests/integration/test_form_journeys_initiatives.py::test_portal_survey_form_saves_the_persons_own_answers_and_audits",
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
     "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",

@@ -54,6 +54,7 @@ def test_menu_for_commissioner_has_no_person_level_page():
         "Better Care Fund plan",
         "Care market",
         "Indicators",
+        "Initiatives",
         "Who pays?",
     ]
 

@@ -62,3 +62,9 @@ def test_nhs_date_field_in_a_django_form():
     html = str(ReviewForm(initial={"held_on": date(2026, 5, 2)})["held_on"])
     assert 'name="held_on-month"' in html and 'value="5"' in html
     assert "For example, 27 3 2007" in html
+
+
+def test_a_day_or_month_too_large_for_a_date_is_not_a_real_date():
+    for day, month in (("9" * 20, "5"), ("2", "9" * 20)):
+        with pytest.raises(ValidationError, match="Held on must be a real date"):
+            parse_date_parts(day, month, "2026", label="Held on")

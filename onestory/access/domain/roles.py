@@ -67,6 +67,9 @@ class Permission(StrEnum):
     # Keep the care market (issue 14): providers, services, contracts, decommissioning.
     # Commissioners only; analysts read the market through VIEW_AGGREGATES.
     MANAGE_MARKET = "manage_market"
+    # Keep the initiative register and run evaluations of initiatives (issue 15):
+    # aggregates only, for commissioners and analysts.
+    MANAGE_INITIATIVES = "manage_initiatives"
 
 
 class Role:
@@ -182,6 +185,7 @@ class Commissioner(Role):
             Permission.USE_WHO_PAYS,
             Permission.MANAGE_BCF,
             Permission.MANAGE_MARKET,
+            Permission.MANAGE_INITIATIVES,
         }
     )
 
@@ -191,7 +195,9 @@ class Analyst(Role):
     secondary use); no person-level access."""
 
     code, label = "analyst", "Analyst"
-    permissions = frozenset({Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS})
+    permissions = frozenset(
+        {Permission.VIEW_AGGREGATES, Permission.USE_WHO_PAYS, Permission.MANAGE_INITIATIVES}
+    )
 
 
 class NationalAnalyst(Role):

@@ -26,6 +26,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("bcf-home", "Better Care Fund plan", Permission.VIEW_AGGREGATES),
     MenuEntry("market", "Care market", Permission.VIEW_AGGREGATES),
     MenuEntry("evaluation-indicators", "Indicators", Permission.VIEW_AGGREGATES),
+    MenuEntry("initiatives", "Initiatives", Permission.VIEW_AGGREGATES),
     MenuEntry("mdt-home", "MDT", Permission.LEAD_MDT),
     MenuEntry("mdt-my-actions", "My actions", Permission.JOIN_CARE_TEAM),
     MenuEntry("who-pays", "Who pays?", Permission.USE_WHO_PAYS),
