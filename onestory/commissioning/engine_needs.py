@@ -7,7 +7,8 @@ Whom a quarter counts: people alive and born on the eve of the quarter (its firs
 one), in the area, in the segment they were in that day (`engine.segment_people`). Their
 activity is what began in the quarter (emergency admissions, their bed days, A&E
 attendances) and the days of the quarter spent in a care home, with a home-care package or
-in reablement (a service's last day is not counted: a six-week reablement is 42 days)."""
+in reablement (from the service's first day to its last, both counted, as the social care
+client-level data records them)."""
 
 from collections import Counter
 from datetime import date, timedelta
@@ -42,11 +43,10 @@ def activity(
     `first` to `last`: the counts of `needs.MEASURES` (people aside)."""
     where, params = area.sql("p")
     eve = first - timedelta(days=1)
-    after = last + timedelta(days=1)
 
     def days(codes: tuple[str, ...]) -> str:
         return f"""sum(greatest(0, date_diff('day', greatest(start, $first),
-                       least(coalesce("end", $after), $after)))) FILTER (WHERE code IN
+                       least(coalesce("end", $last), $last)) + 1)) FILTER (WHERE code IN
                        ({_list(codes)}))"""
 
     return con.sql(
@@ -67,7 +67,7 @@ def activity(
                    {days(REABLEMENT)} AS reablement_days
             FROM evidence
             WHERE source = 'social_care_service' AND start <= $last
-              AND ("end" IS NULL OR "end" > $first)
+              AND ("end" IS NULL OR "end" >= $first)
             GROUP BY person_id
         )
         SELECT p.person_id,
@@ -86,7 +86,7 @@ def activity(
           AND {where}
         ORDER BY p.person_id
         """,
-        params={"first": first, "last": last, "after": after, "eve": eve, **params},
+        params={"first": first, "last": last, "eve": eve, **params},
     ).pl()
 
 

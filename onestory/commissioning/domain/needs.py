@@ -262,3 +262,35 @@ def publish_activity(rows: list[dict], costs: UnitCosts, total_label: str = "tot
 def publish_table(cells: list[list[int]]) -> list[list[int | None]]:
     """A table of counts whose row and column totals are shown, suppressed."""
     return suppression.suppress_table(cells)
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+COST_MEASURES = ("health_cost", "social_care_cost", "cost_per_head")
+EXPORT_COLUMNS = ("section", "group", "locality", "measure", "value", "suppressed")
+
+
+def export_rows(figures: dict) -> list[tuple]:
+    """The needs figures (as `queries.needs_figures` returns them) as long rows for CSV and
+    XLSX: section, group, locality, measure, value ("" when withheld), suppressed."""
+    out: list[tuple] = []
+
+    def add(section: str, group: str, locality: str, measure: str, value, hidden=None) -> None:
+        withheld = value is None if hidden is None else hidden
+        out.append((section, group, locality, measure, "" if value is None else value, withheld))
+
+    area = figures.get("locality") or figures.get("partnership") or "all"
+    for row in figures["people_by_segment"]:
+        for code, n in row["localities"].items():
+            add("people_by_segment", row["key"], code or "none", "people", n)
+        add("people_by_segment", row["key"], area, "people", row["total"])
+    for section in ("activity", "trend"):
+        for row in figures[section]:
+            for m in (*MEASURES, *COST_MEASURES):
+                # cost per head of no one is empty, not withheld
+                hidden = row["suppressed"] if m == "cost_per_head" else None
+                add(section, row["key"], area, m, row[m], hidden)
+    for row in figures["projection"]["segments"]:
+        for m in ("now", *(f"in_{h}_years" for h in figures["projection"]["horizons"])):
+            add("projection", row["key"], area, m, row[m])
+    return out
