@@ -232,7 +232,7 @@ def test_needs_csv_has_the_same_figures_suppressed(borough, client):
     rows = _csv(client)
     cell = {(r["section"], r["group"], r["locality"], r["measure"]): r for r in rows}
     assert cell[("people_by_segment", "frailty_dementia", "ASH-N", "people")]["value"] == "12"
-    hidden = cell[("people_by_segment", "short_decline", "ASH", "people")]
+    hidden = cell[("people_by_segment", "short_decline", "total", "people")]
     assert (hidden["value"], hidden["suppressed"]) == ("", "yes")
     assert cell[("activity", "total", "ASH", "health_cost")]["value"] == str(11 * 1650 + 55 * 420)
     assert cell[("activity", "limited_reserve", "ASH", "health_cost")]["suppressed"] == "yes"

@@ -272,7 +272,9 @@ EXPORT_COLUMNS = ("section", "group", "locality", "measure", "value", "suppresse
 
 def export_rows(figures: dict) -> list[tuple]:
     """The needs figures (as `queries.needs_figures` returns them) as long rows for CSV and
-    XLSX: section, group, locality, measure, value ("" when withheld), suppressed."""
+    XLSX: section, group, locality, measure, value ("" when withheld), suppressed. People by
+    segment have a row per locality and a "total" row; the other sections are for the whole
+    area (its locality or partnership code, or "all")."""
     out: list[tuple] = []
 
     def add(section: str, group: str, locality: str, measure: str, value, hidden=None) -> None:
@@ -283,7 +285,7 @@ def export_rows(figures: dict) -> list[tuple]:
     for row in figures["people_by_segment"]:
         for code, n in row["localities"].items():
             add("people_by_segment", row["key"], code or "none", "people", n)
-        add("people_by_segment", row["key"], area, "people", row["total"])
+        add("people_by_segment", row["key"], "total", "people", row["total"])
     for section in ("activity", "trend"):
         for row in figures[section]:
             for m in (*MEASURES, *COST_MEASURES):
