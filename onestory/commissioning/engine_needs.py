@@ -130,6 +130,20 @@ def by_segment(frame: pl.DataFrame) -> list[dict[str, int]]:
     ]
 
 
+def by_locality(frame: pl.DataFrame, localities: list[str]) -> list[dict[str, int]]:
+    """Counts of every measure per locality (as given, every one listed)."""
+    sums = {
+        row["locality"]: row
+        for row in frame.group_by("locality")
+        .agg(pl.len().alias("people"), *[pl.col(m).sum() for m in ACTIVITY])
+        .iter_rows(named=True)
+    }
+    return [
+        {m: int(sums.get(loc, {}).get(m, 0) or 0) for m in needs.MEASURES} | {"key": loc}
+        for loc in localities
+    ]
+
+
 def totals(frame: pl.DataFrame) -> dict[str, int]:
     return {"people": frame.height} | {m: int(frame[m].sum() or 0) for m in ACTIVITY}
 

@@ -217,7 +217,7 @@ def needs_figures(
     locality: str | None = None,
 ) -> dict:
     """Population needs for the area and quarter (see `domain.needs`): people by segment and
-    locality, activity and cost per segment, the trend over the last eight quarters and the
+    locality, activity and cost per segment and per locality, the trend over the last eight quarters and the
     projection 5 and 10 years ahead, every table suppressed; audited with counts only."""
     from onestory.commissioning import engine_needs
     from onestory.commissioning.domain import projection
@@ -259,6 +259,10 @@ def needs_figures(
     activity = needs.publish_activity(engine_needs.by_segment(frame), costs)
     for row in activity:
         row["label"] = segments.LABELS.get(row["key"], "All segments")
+    names = dict(columns)
+    activity_by_locality = needs.publish_activity(engine_needs.by_locality(frame, codes), costs)
+    for row in activity_by_locality:
+        row["label"] = names.get(row["key"], "All localities")
     trend = needs.publish_activity(
         engine_needs.trend(con, quarter.back(TREND_QUARTERS), area), costs
     )[:-1]
@@ -297,6 +301,7 @@ def needs_figures(
             zip(codes, suppression.suppress_counts(locality_totals), strict=True)
         ),
         "activity": activity,
+        "activity_by_locality": activity_by_locality,
         "trend": trend,
         "projection": {
             "from": (quarter.start - timedelta(days=1)).isoformat(),

@@ -83,6 +83,21 @@ def test_needs_activity_and_cost_per_segment_match_the_hand_worked_borough(borou
     assert total["social_care_cost"] == round((920 * 1100 + 360 * 400) / 7)
 
 
+def test_needs_activity_per_locality_matches_the_hand_worked_borough(borough):
+    got = queries.needs_figures(by=SYSTEM, quarter=Q3, partnership="ASH")
+    rows = by_key(got["activity_by_locality"])
+    assert list(rows) == ["ASH-N", "ASH-S", "total"]
+    north, south = rows["ASH-N"], rows["ASH-S"]
+    assert north["label"] == "Ashbridge North" and rows["total"]["label"] == "All localities"
+    assert (north["people"], north["emergency_admissions"], north["care_home_days"]) == (
+        50,
+        11,
+        920,
+    )
+    assert north["health_cost"] == 11 * 1650 + 55 * 420
+    assert south["people"] == 0 and south["cost_per_head"] is None and not south["suppressed"]
+
+
 def test_needs_trend_runs_over_eight_quarters_to_the_one_chosen(borough):
     got = queries.needs_figures(by=SYSTEM, quarter=Q3, partnership="ASH")
     trend = got["trend"]
@@ -143,6 +158,7 @@ def test_needs_command_prints_the_json_for_outside_tools(borough, capsys):
         "people_by_segment",
         "people_by_locality",
         "activity",
+        "activity_by_locality",
         "trend",
         "projection",
         "unit_costs",
@@ -174,6 +190,8 @@ def test_needs_page_shows_people_activity_trend_projection_and_charts(borough, c
     assert '<strong data-testid="needs-total">50</strong>' in html
     frailty = html[html.index('data-testid="people-frailty_dementia"') :]
     assert ">12<" in frailty[: frailty.index("</tr>")]
+    north = html[html.index('data-testid="locality-ASH-N"') :]
+    assert ">Ashbridge North<" in north[: north.index("</tr>")]
     healthy = html[html.index('data-testid="activity-healthy"') :]
     assert "£2,751" in healthy[: healthy.index("</tr>")]
     withheld = html[html.index('data-testid="activity-short_decline"') :]
@@ -236,7 +254,14 @@ def test_needs_csv_has_the_same_figures_suppressed(borough, client):
     assert (hidden["value"], hidden["suppressed"]) == ("", "yes")
     assert cell[("activity", "total", "ASH", "health_cost")]["value"] == str(11 * 1650 + 55 * 420)
     assert cell[("activity", "limited_reserve", "ASH", "health_cost")]["suppressed"] == "yes"
-    assert {r["section"] for r in rows} == {"people_by_segment", "activity", "trend", "projection"}
+    assert cell[("activity_by_locality", "all", "ASH-N", "people")]["value"] == "50"
+    assert {r["section"] for r in rows} == {
+        "people_by_segment",
+        "activity",
+        "activity_by_locality",
+        "trend",
+        "projection",
+    }
 
 
 def _same(value):

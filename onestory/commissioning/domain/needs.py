@@ -273,8 +273,8 @@ EXPORT_COLUMNS = ("section", "group", "locality", "measure", "value", "suppresse
 def export_rows(figures: dict) -> list[tuple]:
     """The needs figures (as `queries.needs_figures` returns them) as long rows for CSV and
     XLSX: section, group, locality, measure, value ("" when withheld), suppressed. People by
-    segment have a row per locality and a "total" row; the other sections are for the whole
-    area (its locality or partnership code, or "all")."""
+    segment and activity by locality have a row per locality and a "total" row; the other
+    sections are for the whole area (its locality or partnership code, or "all")."""
     out: list[tuple] = []
 
     def add(section: str, group: str, locality: str, measure: str, value, hidden=None) -> None:
@@ -286,12 +286,16 @@ def export_rows(figures: dict) -> list[tuple]:
         for code, n in row["localities"].items():
             add("people_by_segment", row["key"], code or "none", "people", n)
         add("people_by_segment", row["key"], "total", "people", row["total"])
-    for section in ("activity", "trend"):
-        for row in figures[section]:
+    for section in ("activity", "activity_by_locality", "trend"):
+        for row in figures.get(section, []):
+            if section == "activity_by_locality":  # a row per locality, and "total"
+                group, where = "all", row["key"] or "none"
+            else:
+                group, where = row["key"], area
             for m in (*MEASURES, *COST_MEASURES):
                 # cost per head of no one is empty, not withheld
                 hidden = row["suppressed"] if m == "cost_per_head" else None
-                add(section, row["key"], area, m, row[m], hidden)
+                add(section, group, where, m, row[m], hidden)
     for row in figures["projection"]["segments"]:
         for m in ("now", *(f"in_{h}_years" for h in figures["projection"]["horizons"])):
             add("projection", row["key"], area, m, row[m])
