@@ -141,6 +141,10 @@ def needs_page(request):
     return render(request, "commissioning/needs.html", context, status=400 if error else 200)
 
 
+def _yes(withheld: bool) -> str:
+    return "yes" if withheld else "no"
+
+
 def _download(request, kind: str) -> HttpResponse:
     figures, asked, error = _figures(request)
     if error:
@@ -160,22 +164,23 @@ def _download(request, kind: str) -> HttpResponse:
         writer = csv.writer(response)
         writer.writerow(needs.EXPORT_COLUMNS)
         for row in rows:
-            writer.writerow([*row[:-1], "yes" if row[-1] else "no"])
+            writer.writerow([needs.spreadsheet_safe(v) for v in row[:-1]] + [_yes(row[-1])])
     else:
         from openpyxl import Workbook
 
         book = Workbook()
         sheet = book.active
         sheet.title = "Needs"
-        sheet.append([f"Population needs, {figures['area']}, {figures['quarter']['label']}"])
+        safe = needs.spreadsheet_safe
+        sheet.append([safe(f"Population needs, {figures['area']}, {figures['quarter']['label']}")])
         sheet.append([f"Counts from 1 to {suppression.THRESHOLD - 1} are withheld (empty)."])
         sheet.append(list(needs.EXPORT_COLUMNS))
         for row in rows:
-            sheet.append([*row[:-1], "yes" if row[-1] else "no"])
+            sheet.append([safe(v) for v in row[:-1]] + [_yes(row[-1])])
         costs = book.create_sheet("Unit costs")
         costs.append(["item", "pounds", "unit", "source", "price year"])
         for item, u in figures["unit_costs"]["items"].items():
-            costs.append([item, u["pounds"], u["unit"], u["source"], u["year"]])
+            costs.append([safe(v) for v in (item, u["pounds"], u["unit"], u["source"], u["year"])])
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -297,3 +297,37 @@ def test_segments_command_for_a_partnership_counts_its_people(borough, capsys):
     assert code == 0, err
     data = json.loads(out)
     assert data["people"] == 50 and data["segments"]["frailty_dementia"] == 12
+
+
+def test_needs_downloads_keep_a_loaded_code_from_being_read_as_a_formula(client):
+    from onestory.places import actions as places_actions
+    from onestory.places.domain.catalogue import (
+        Catalogue,
+        LocalityRow,
+        PartnershipRow,
+        PracticeRow,
+    )
+
+    build_borough()  # everyone at practice Y02101
+    places_actions.load_catalogue(
+        Catalogue(
+            partnerships=[PartnershipRow("EVIL", "Evil partnership")],
+            localities=[LocalityRow("=1+1", "Formula", "EVIL")],
+            practices=[PracticeRow("Y02101", "=1+1")],
+        ),
+        source="test",
+        by=SYSTEM,
+    )
+    client.force_login(commissioner())
+    asked = {"partnership": "EVIL", "quarter": "2025-26 Q3"}
+    response = client.get(reverse("commissioning-needs-xlsx"), asked)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content))["Needs"]
+    localities = {r[2] for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert "'=1+1" in localities and "=1+1" not in localities
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(reverse("commissioning-needs-csv"), asked).content.decode())
+        )
+    )
+    assert any(r[2] == "'=1+1" for r in rows) and not any(r[2] == "=1+1" for r in rows)

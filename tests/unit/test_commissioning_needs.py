@@ -203,3 +203,19 @@ def test_export_rows_mark_withheld_cells_empty_and_suppressed():
     assert per_head[("a", "cost_per_head")][4:] == ("", True)
     assert per_head[("b", "cost_per_head")][4:] == ("", False)  # no one: empty, not withheld
     assert [r[3] for r in rows if r[0] == "projection"] == ["now", "in_5_years", "in_10_years"]
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("@x", "'@x"),
+        ("-1+1", "'-1+1"),
+        ("P01L01", "P01L01"),
+        (-3, -3),
+        (12.5, 12.5),
+        ("", ""),
+    ],
+)
+def test_spreadsheet_safe_keeps_text_from_being_read_as_a_formula(value, safe):
+    assert needs.spreadsheet_safe(value) == safe

@@ -300,3 +300,15 @@ def export_rows(figures: dict) -> list[tuple]:
         for m in ("now", *(f"in_{h}_years" for h in figures["projection"]["horizons"])):
             add("projection", row["key"], area, m, row[m])
     return out
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A cell for CSV or XLSX: text that a spreadsheet would read as a formula (a code or
+    name loaded from a partnership's files starting "=", say) gets a leading apostrophe.
+    Numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
