@@ -331,3 +331,14 @@ def test_needs_downloads_keep_a_loaded_code_from_being_read_as_a_formula(client)
         )
     )
     assert any(r[2] == "'=1+1" for r in rows) and not any(r[2] == "=1+1" for r in rows)
+
+
+def test_needs_for_the_whole_installation_counts_people_in_no_locality_apart(client):
+    build_borough()  # no places loaded: everyone's practice is in no locality
+    got = queries.needs_figures(by=SYSTEM, quarter=Q3)
+    assert got["area"] == "Whole installation" and got["people"] == 50
+    assert got["localities"] == [{"code": "", "name": "Not in a loaded locality"}]
+    assert by_key(got["activity_by_locality"])[""]["people"] == 50
+    client.force_login(commissioner())
+    html = client.get(reverse("commissioning-needs"), {"quarter": "2025-26 Q3"}).content.decode()
+    assert "Not in a loaded locality" in html and 'data-testid="locality-none"' in html
