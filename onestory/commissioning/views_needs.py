@@ -11,7 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from onestory.access.policy import actor_for_user
+from onestory.access.domain.roles import Permission
+from onestory.access.policy import actor_for_user, require
 from onestory.commissioning import queries
 from onestory.commissioning.domain import needs, segments, suppression
 
@@ -39,6 +40,7 @@ def _choices(request) -> tuple[dict, str]:
 def _figures(request):
     """(figures, asked, error): figures is None when the request cannot be answered."""
     by = actor_for_user(request.user, "page")
+    require(by, Permission.VIEW_AGGREGATES)  # refused before any choice is read
     asked, error = _choices(request)
     if error:
         return None, asked, error

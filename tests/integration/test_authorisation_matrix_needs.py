@@ -121,3 +121,10 @@ def test_needs_refused_to_the_person_signed_in_to_their_own_record(client, nine,
     response = client.get(reverse(ENDPOINTS[endpoint]), ASKED)
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action="commissioning.needs_viewed").exists()
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
+def test_needs_refused_before_a_bad_choice_is_read(client, endpoint):
+    client.force_login(f.user("gp.needs", role="gp"))
+    response = client.get(reverse(ENDPOINTS[endpoint]), {"quarter": "junk"})
+    assert response.status_code == 403
