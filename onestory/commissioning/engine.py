@@ -112,7 +112,7 @@ def segment_people(
 ) -> pl.DataFrame:
     """Everyone alive and born on `as_of` in the area, each with their one segment."""
     features, _ = casework._features_sql(as_of)
-    where, params = area.sql("f")
+    where, params = area.sql("pp")  # the people table: it has the area columns
     year_ago = as_of - timedelta(days=365)
     frame = con.sql(
         f"""
@@ -154,6 +154,7 @@ def segment_people(
                coalesce(x.maternity, false) AS maternity,
                (f.emergency_admissions_12m + f.ae_attendances_12m)::INT AS contacts
         FROM f
+        JOIN people pp USING (person_id)
         LEFT JOIN flags x USING (person_id)
         LEFT JOIN care k USING (person_id)
         LEFT JOIN deaths d USING (person_id)

@@ -5,7 +5,7 @@ numbers are suppressed before anything leaves (`domain.publish`), and each read 
 with the year, the area and counts only. Needs VIEW_AGGREGATES (commissioners, analysts;
 the system for commands)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -15,7 +15,7 @@ from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.casework.extract import extract
 from onestory.commissioning import engine
-from onestory.commissioning.domain import bcf, publish, segments, suppression
+from onestory.commissioning.domain import bcf, needs, publish, segments, suppression
 from onestory.people.models import LinkageRun
 
 
@@ -181,4 +181,144 @@ def overview(*, by: Actor, year: bcf.Year) -> dict:
             for name in segments.ORDER
         ],
         "people": suppression.suppress_total(people.height),
+    }
+
+
+# --- population needs ------------------------------------------------------------------------
+
+TREND_QUARTERS = 8
+QUARTER_CHOICES = 12
+
+
+def quarter_choices(today: date) -> list[needs.Quarter]:
+    """Quarters a page offers, latest first: the last twelve that have ended by `today`."""
+    return needs.Quarter.last_complete(today).back(QUARTER_CHOICES)[::-1]
+
+
+def _columns(area: engine.Area, frame: pl.DataFrame) -> list[tuple[str, str]]:
+    """The localities a needs table shows as columns: (code, name)."""
+    from onestory.places import queries as places
+
+    if area.column == "locality":
+        found = places.find_locality(area.value)
+        return [(area.value, found.name if found else area.value)]
+    partnership = area.value if area.column == "partnership" else None
+    columns = [(loc.code, loc.name) for loc in places.localities(partnership)]
+    if partnership is None and (frame["locality"] == "").any():
+        columns.append(("", "Not in a loaded locality"))
+    return columns
+
+
+def needs_figures(
+    *,
+    by: Actor,
+    quarter: needs.Quarter,
+    partnership: str | None = None,
+    locality: str | None = None,
+) -> dict:
+    """Population needs for the area and quarter (see `domain.needs`): people by segment and
+    locality, activity and cost per segment and per locality, the trend over the last eight quarters and the
+    projection 5 and 10 years ahead, every table suppressed; audited with counts only."""
+    from onestory.commissioning import engine_needs
+    from onestory.commissioning.domain import projection
+
+    require(by, Permission.VIEW_AGGREGATES)
+    area = resolve_area(partnership, locality)
+    head = {
+        "quarter": {
+            "label": quarter.label,
+            "start": quarter.start.isoformat(),
+            "end": quarter.end.isoformat(),
+        },
+        "area": area.label,
+        "partnership": partnership or None,
+        "locality": locality or None,
+        "threshold": suppression.THRESHOLD,
+    }
+    if not LinkageRun.objects.filter(is_current=True).exists():
+        return head | {"linked": False}
+    costs = needs.load_unit_costs()
+    data, con = _loaded()
+    frame = engine_needs.quarter_people(con, quarter, area)
+    columns = _columns(area, frame)
+    codes = [code for code, _name in columns]
+    cells = engine_needs.people_by_locality(frame, codes)
+    shown = needs.publish_table(cells)
+    segment_totals = [sum(row) for row in cells]
+    locality_totals = [sum(row[i] for row in cells) for i in range(len(codes))]
+    shown_totals = suppression.suppress_counts(segment_totals)
+    people_table = [
+        {
+            "key": s,
+            "label": segments.LABELS[s],
+            "localities": dict(zip(codes, row, strict=True)),
+            "total": total,
+        }
+        for s, row, total in zip(segments.ORDER, shown, shown_totals, strict=True)
+    ]
+    activity = needs.publish_activity(engine_needs.by_segment(frame), costs)
+    for row in activity:
+        row["label"] = segments.LABELS.get(row["key"], "All segments")
+    names = dict(columns)
+    activity_by_locality = needs.publish_activity(engine_needs.by_locality(frame, codes), costs)
+    for row in activity_by_locality:
+        row["label"] = names.get(row["key"], "All localities")
+    trend = needs.publish_activity(
+        engine_needs.trend(con, quarter.back(TREND_QUARTERS), area), costs
+    )[:-1]
+    projected = projection.project(
+        engine_needs.age_segment_counts(frame), segments.ORDER, (0, *projection.HORIZONS)
+    )
+    current = dict(zip(segments.ORDER, shown_totals, strict=True))
+    projection_rows = [
+        {
+            "key": s,
+            "label": segments.LABELS[s],
+            "now": current[s],
+            **{
+                f"in_{h}_years": projection.published(projected[h][s], current[s])
+                for h in projection.HORIZONS
+            },
+        }
+        for s in segments.ORDER
+    ]
+    record_event(
+        by=by,
+        action="commissioning.needs_viewed",
+        detail={
+            "quarter": quarter.label,
+            "area": area.label,
+            "people": frame.height,
+            "opted_out_excluded": data.opted_out,
+        },
+    )
+    return head | {
+        "linked": True,
+        "people": suppression.suppress_total(frame.height),
+        "localities": [{"code": c, "name": n} for c, n in columns],
+        "people_by_segment": people_table,
+        "people_by_locality": dict(
+            zip(codes, suppression.suppress_counts(locality_totals), strict=True)
+        ),
+        "activity": activity,
+        "activity_by_locality": activity_by_locality,
+        "trend": trend,
+        "projection": {
+            "from": (quarter.start - timedelta(days=1)).isoformat(),
+            "horizons": list(projection.HORIZONS),
+            "segments": projection_rows,
+            "total": {
+                f"in_{h}_years": projection.published(
+                    sum(projected[h].values()), suppression.suppress_total(frame.height)
+                )
+                for h in projection.HORIZONS
+            },
+        },
+        "unit_costs": {
+            "version": costs.version,
+            "items": {
+                k: {"pounds": u.pounds, "unit": u.unit, "source": u.source, "year": u.price_year}
+                for k, u in costs.items.items()
+            },
+        },
     }
