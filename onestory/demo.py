@@ -533,7 +533,11 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     from onestory.initiatives.demo import create_demo_initiative
 
     initiative = create_demo_initiative(by=actor)
+    from onestory.national.demo import create_demo_national
+
+    national = step("national", lambda: create_demo_national(out, by=actor))
     return {
+        "national": national,
         "initiative": initiative,
         "bcf_plan": bcf_plan,
         "market": market,
@@ -618,6 +622,14 @@ def _demo(args) -> int:
     if initiative.name:
         state = "added" if initiative.created else "already in the register"
         print(f"Initiatives: {initiative.name}, {state} (analyst.demo can evaluate it).")
+    national = result["national"]
+    if national.already:
+        print("National view: already in place (national.demo compares the nation's places).")
+    else:
+        print(
+            f"National view: {national.created:,} published indicators from a synthetic nation "
+            "of three partnerships (national.demo compares them at /national/)."
+        )
     _print_logins(result["logins"])
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])

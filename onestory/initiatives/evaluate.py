@@ -78,7 +78,11 @@ def build_panel_frame(inputs: Inputs, *, by: Actor) -> pl.DataFrame:
     )
     if frame.height == 0:
         raise Invalid({"indicator": "There are no admissions in the linked record to count yet."})
-    empty = sorted(set(frame.filter(pl.col("rate_per_100k").is_null())["locality"].to_list()))
+    present = set(frame["locality"].to_list())
+    empty = sorted(
+        set(frame.filter(pl.col("rate_per_100k").is_null())["locality"].to_list())
+        | (set(inputs.treated + inputs.comparators) - present)
+    )
     if empty:
         raise Invalid(
             {"comparators": f"No one is placed in locality {', '.join(empty)}: no rate to compare."}

@@ -25,6 +25,21 @@ def register(sub):
     m.add_argument("--scope", default="", help="what the section 75 agreement covers")
     m.set_defaults(handler=_model)
 
+    pub = n_sub.add_parser(
+        "publish",
+        help="write this installation's (or a synthetic nation's) indicators for the national view",
+    )
+    pub.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    pub.add_argument("--from", dest="first", default=None, help="first quarter, like 2024Q1")
+    pub.add_argument("--to", dest="last", default=None, help="last quarter, like 2025Q4")
+    pub.add_argument(
+        "--nation",
+        type=Path,
+        default=None,
+        help="a synthetic nation's folder instead of the record",
+    )
+    pub.set_defaults(handler=_publish)
+
     f = n_sub.add_parser("funnel", help="places against the national value, with control limits")
     f.add_argument("--indicator", required=True)
     f.add_argument("--quarter", required=True)
@@ -89,6 +104,67 @@ def _load(args) -> int:
     if problems:
         print(f"{len(problems)} rows left out (listed above).")
         return 3
+    return 0
+
+
+def _publish(args) -> int:
+    """The publication a partnership sends: each locality's indicators per quarter, small
+    numbers suppressed (a count of 1-7 written as "suppressed"), costs left out."""
+    import csv
+
+    from onestory.audit.actions import record_event
+    from onestory.audit.domain.actor import Actor
+    from onestory.evaluation.indicators import domain as ind
+    from onestory.evaluation.indicators import queries as iq
+    from onestory.national.domain.published import kind_of
+
+    by = Actor.system("national")
+    names = [n for n in ind.INDICATORS if kind_of(n) != "cost"]
+    try:
+        if args.nation:
+            from onestory.evaluation.indicators.nation import nation_panel
+
+            frame = nation_panel(args.nation, names)
+        else:
+            frame = iq.locality_quarter_panel(
+                by=by, indicators=names, first=args.first, last=args.last
+            )
+    except (ValueError, FileNotFoundError) as e:
+        print(f"onestory national publish: {e}", file=sys.stderr)
+        return 2
+    rows = iq.published(frame)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["partnership", "locality", "quarter", "indicator", "numerator", "denominator"]
+        )
+        written = 0
+        for r in rows:
+            if r["denominator"] is None or not r["denominator"]:
+                continue  # no one to count, or too few to say how many
+            numerator = "suppressed" if r["suppressed"] else r["numerator"]
+            writer.writerow(
+                [
+                    r["partnership"],
+                    r["locality"],
+                    r["quarter"],
+                    r["indicator"],
+                    numerator,
+                    r["denominator"],
+                ]
+            )
+            written += 1
+    record_event(
+        by=by,
+        action="national.indicators_published",
+        detail={
+            "rows": written,
+            "suppressed": sum(1 for r in rows if r["suppressed"]),
+            "source": "nation" if args.nation else "record",
+        },
+    )
+    print(f"Wrote {written:,} rows to {args.out} (counts of 1 to 7 written as suppressed).")
     return 0
 
 

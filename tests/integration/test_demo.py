@@ -9,6 +9,7 @@ from onestory.access.models import StaffMember
 from onestory.audit.models import AuditEvent
 from onestory.bcf.models import Agreement, Scheme
 from onestory.demo import DEMO_STAFF, _demo, demo_actor, example_people, run_demo
+from onestory.national.models import IntegrationModel, PublishedIndicator
 from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.sources.models import SourceRecord
 
@@ -31,7 +32,11 @@ def test_run_demo_builds_borough_index_and_logins(demo):
     assert LinkageRun.objects.filter(is_current=True).count() == 1
     assert StaffMember.objects.count() == len(DEMO_STAFF)
     assert result["bcf_plan"].schemes == 5 and not result["bcf_plan"].already
-    assert set(result["timings"]) == {"migrate", "generate", "import", "link", "logins"}
+    assert set(result["timings"]) == {"migrate", "generate", "import", "link", "logins", "national"}
+    # The national view: a synthetic nation's published indicators, and models to compare by.
+    assert result["national"].created > 500 and PublishedIndicator.objects.count() > 500
+    assert PublishedIndicator.objects.filter(numerator__isnull=True).exists()  # suppressed
+    assert IntegrationModel.objects.count() == 4
 
 
 def test_run_demo_twice_repeats_no_work(demo):
@@ -90,6 +95,7 @@ def test_demo_command_prints_logins_and_people_then_reports_nothing_new(tmp_path
     assert "Budgets: already in place for the 3 example people." in again
     assert "MDT: the demo caseload and meeting are already in place." in again
     assert "Shared Lives: already in place (24 carers, " in again
+    assert "National view: already in place" in again
     assert "Budgets: 0" not in again
 
 

@@ -44,8 +44,15 @@ class RowProblem:
 
 
 def kind_of(indicator: str) -> str:
-    """How an indicator's value is read: a percentage ("…_pct") is a proportion of its
-    denominator; anything else is events per person (shown per 100,000)."""
+    """How an indicator's value is read: "proportion" (a percentage of its denominator),
+    "rate" (events per person, shown per 100,000) or "cost" (pounds per head, which a funnel
+    plot of counts cannot judge). OneStory's own indicators say which they are; any other
+    name is a percentage when it ends in "_pct", else a rate."""
+    from onestory.evaluation.indicators import domain as indicators
+
+    known = indicators.INDICATORS.get(indicator)
+    if known is not None:
+        return {indicators.PERCENT: "proportion", indicators.COST: "cost"}.get(known.kind, "rate")
     return "proportion" if indicator.endswith("_pct") else "rate"
 
 
