@@ -1,6 +1,7 @@
-"""/fhir, with and without the trailing slash a FHIR base URL usually lacks."""
+"""/fhir, with and without the trailing slash a FHIR base URL usually lacks. Anything else
+under /fhir is a 404 OperationOutcome (`views.unknown`)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from onestory.interop import views
 
@@ -13,4 +14,11 @@ urlpatterns = [
     path("fhir/Patient/<str:resource_id>/$everything", views.patient_everything, name="everything"),
     path("fhir/<str:resource_type>", views.type_search, name="search"),
     path("fhir/<str:resource_type>/<str:resource_id>", views.read, name="read"),
+    path("fhir/<str:resource_type>/<str:resource_id>/_history", views.history, name="history"),
+    path(
+        "fhir/<str:resource_type>/<str:resource_id>/_history/<str:version>",
+        views.history,
+        name="vread",
+    ),
+    re_path(r"^fhir/(?P<rest>.*)$", views.unknown, name="unknown"),
 ]

@@ -271,7 +271,7 @@ def test_fhir_unknown_search_parameter_is_400(client, world):
     response = _get(client, "/fhir/Condition", world["token"], colour="blue")
     assert response.status_code == 400
     assert response.json()["issue"][0]["code"] == "not-supported"
-    assert _get(client, "/fhir/Claim", world["token"]).status_code == 404
+    assert _get(client, "/fhir/Spaceship", world["token"]).status_code == 404  # not served
 
 
 @pytest.mark.django_db(transaction=True)
