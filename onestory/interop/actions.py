@@ -182,8 +182,8 @@ def import_bundle(data: Any, *, by: Actor, file_name: str, link: bool = True) ->
                 "errors": len(result.errors),
             },
         )
-    if link:
-        _link_new(by)
+    if link and any(e.resource_type == "Patient" for e in good):
+        _link_new(by)  # only a new or changed Patient can change who is linked
     return result
 
 

@@ -70,6 +70,9 @@ JOURNEYS: dict[str, str] = {
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
     "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
+    # FHIR create (POST), conditional update (PUT with a search) and update (PUT)
+    "fhir:search": "tests/integration/test_fhir_writes.py::test_fhir_create_gives_a_new_id_version_1_and_is_audited",
+    "fhir:read": "tests/integration/test_fhir_writes.py::test_fhir_update_versions_history_vread_and_if_match",
 }
 
 # Routes whose view does not declare its methods, and why they take no form.
@@ -79,8 +82,9 @@ NOT_FORMS: dict[str, str] = {
     "api:openapi-view": "django-ninja's interactive docs page: renders the docs, changes nothing",
     "fhir:metadata": "the view answers 405 to anything but GET",
     "fhir:everything": "the view answers 405 to anything but GET",
-    "fhir:search": "the view answers 405 to anything but GET",
-    "fhir:read": "the view answers 405 to anything but GET",
+    "fhir:history": "the view answers 405 to anything but GET",
+    "fhir:vread": "the view answers 405 to anything but GET",
+    "fhir:unknown": "answers every method with a 404 OperationOutcome",
 }
 
 _FORM = re.compile(r"<form\b[^>]*>", re.I)

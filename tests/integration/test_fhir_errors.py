@@ -76,7 +76,12 @@ def test_fhir_wrong_method_is_a_405_operation_outcome_with_allow(
 )
 def test_fhir_format_not_served_is_406(client, token, params, headers):
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}", **headers}
-    for path in ("/fhir/metadata", "/fhir/Condition", "/fhir/Condition/abc", "/fhir/nothing/here/at/all"):
+    for path in (
+        "/fhir/metadata",
+        "/fhir/Condition",
+        "/fhir/Condition/abc",
+        "/fhir/nothing/here/at/all",
+    ):
         _outcome(client.get(path, params, **auth), 406, "not-supported")
 
 
@@ -110,4 +115,6 @@ def test_fhir_bad_body_on_create_and_update_is_an_operation_outcome(client, db):
         400,
         "invalid",
     )
-    _outcome(client.put("/fhir/Condition", '{"resourceType": "Condition"}', **auth), 400, "required")
+    _outcome(
+        client.put("/fhir/Condition", '{"resourceType": "Condition"}', **auth), 400, "required"
+    )

@@ -71,7 +71,14 @@ def test_fhir_date_ap_is_approximately(client, world):
 
 @pytest.mark.parametrize(
     ("value", "found"),
-    [("1950", 1), ("1950-03", 1), ("ge1950-03", 1), ("lt1950", 0), ("gt1950-03-31", 0), ("1951", 0)],
+    [
+        ("1950", 1),
+        ("1950-03", 1),
+        ("ge1950-03", 1),
+        ("lt1950", 0),
+        ("gt1950-03-31", 0),
+        ("1951", 0),
+    ],
 )
 def test_fhir_patient_birthdate_with_prefixes_and_partial_dates(client, world, value, found):
     body = _search(client, world, "Patient", birthdate=value)
@@ -118,8 +125,16 @@ def test_fhir_elements_keeps_only_what_is_asked_and_says_so(client, world):
 
 def test_fhir_last_updated(client, world):
     today = date.today().isoformat()
-    assert _search(client, world, "Observation", patient=world["pid"], _lastUpdated=f"ge{today}")["total"] == 5
-    assert _search(client, world, "Observation", patient=world["pid"], _lastUpdated="lt2000")["total"] == 0
+    assert (
+        _search(client, world, "Observation", patient=world["pid"], _lastUpdated=f"ge{today}")[
+            "total"
+        ]
+        == 5
+    )
+    assert (
+        _search(client, world, "Observation", patient=world["pid"], _lastUpdated="lt2000")["total"]
+        == 0
+    )
 
 
 def test_fhir_token_search_on_code_category_and_identifier(client, world):
@@ -145,13 +160,16 @@ def test_fhir_chained_subject_patient_identifier(client, world):
     for name in ("subject:Patient.identifier", "patient.identifier", "subject.identifier"):
         body = _search(client, world, "Observation", **{name: f"{NHS}|{world['nhs']}"})
         assert body["total"] == 5, name
-    assert _search(client, world, "Observation", **{"subject:Patient.identifier": f"{NHS}|9990000018"})["total"] == 0
+    assert (
+        _search(
+            client, world, "Observation", **{"subject:Patient.identifier": f"{NHS}|9990000018"}
+        )["total"]
+        == 0
+    )
 
 
 def test_fhir_revinclude_observations_of_patient_and_provenance_of_target(client, world):
-    body = _search(
-        client, world, "Patient", _id=world["pid"], _revinclude="Observation:subject"
-    )
+    body = _search(client, world, "Patient", _id=world["pid"], _revinclude="Observation:subject")
     included = [e["resource"] for e in body["entry"] if e["search"]["mode"] == "include"]
     assert len([r for r in included if r["resourceType"] == "Observation"]) == 5
     observation = _matches(_search(client, world, "Observation", patient=world["pid"]))[0]
@@ -201,7 +219,9 @@ def test_fhir_capability_statement_advertises_exactly_what_is_served(client, wor
             assert response.status_code == 200, (rtype, name, response.content[:200])
         for value in resource.get("searchRevInclude", []):
             params = {"_revinclude": value}
-            response = client.get(f"/fhir/{rtype}", params, HTTP_AUTHORIZATION=f"Bearer {world['token']}")
+            response = client.get(
+                f"/fhir/{rtype}", params, HTTP_AUTHORIZATION=f"Bearer {world['token']}"
+            )
             assert response.status_code == 200, (rtype, value)
     observation = next(r for r in resources if r["type"] == "Observation")
     names = {p["name"] for p in observation["searchParam"]}

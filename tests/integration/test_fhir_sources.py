@@ -42,7 +42,9 @@ def world(db):
 def _everything(client, world, pid=None):
     pid = pid or str(world["person"].external_id)
     body = _get(client, f"/fhir/Patient/{pid}/$everything", world["token"]).json()
-    return [e["resource"] for e in body["entry"] if e["resource"]["resourceType"] != "OperationOutcome"]
+    return [
+        e["resource"] for e in body["entry"] if e["resource"]["resourceType"] != "OperationOutcome"
+    ]
 
 
 def _found_by_patient(client, token, rtype, pid) -> set[str]:
@@ -56,7 +58,9 @@ def test_fhir_csv_derived_resources_are_read_by_id_and_found_by_patient(client, 
     types = {r["resourceType"] for r in resources}
     assert {"Encounter", "EpisodeOfCare"} <= types  # the GP's and council's CSV entries
     for resource in resources:
-        response = _get(client, f"/fhir/{resource['resourceType']}/{resource['id']}", world["token"])
+        response = _get(
+            client, f"/fhir/{resource['resourceType']}/{resource['id']}", world["token"]
+        )
         assert response.status_code == 200, resource["resourceType"]
         read = response.json()
         assert read["id"] == resource["id"]
@@ -66,7 +70,9 @@ def test_fhir_csv_derived_resources_are_read_by_id_and_found_by_patient(client, 
             assert resource["id"] in _found_by_patient(
                 client, world["token"], resource["resourceType"], pid
             ), resource["resourceType"]
-            assert read["subject" if "subject" in read else "patient"]["reference"] == f"Patient/{pid}"
+            assert (
+                read["subject" if "subject" in read else "patient"]["reference"] == f"Patient/{pid}"
+            )
     encounters = _found_by_patient(client, world["token"], "Encounter", pid)
     # The GP's two consultations and the hospital's two A&E attendances (the mental health
     # contacts too, for a GP sees mental health).
@@ -80,7 +86,9 @@ def test_fhir_ids_are_stable_across_reimport_and_relinking(client, world):
     pid = str(world["person"].external_id)
     before = {(r["resourceType"], r["id"]) for r in _everything(client, world)}
     # A re-import that changes one entry's title: same id, a new version.
-    event = SourceEvent.objects.filter(record__links__person=world["person"], kind="encounter").first()
+    event = SourceEvent.objects.filter(
+        record__links__person=world["person"], kind="encounter"
+    ).first()
     SourceEvent.objects.filter(pk=event.pk).update(title="GP review", content_hash="changed")
     f.source_event(event.record, kind="encounter", title="New consultation")  # a new row too
     after_import = {(r["resourceType"], r["id"]) for r in _everything(client, world)}
@@ -123,7 +131,10 @@ def test_fhir_stored_types_from_synthea_are_read_by_id_and_searched(client, worl
         i["value"] for i in patient.content["identifier"] if "synthea" in i.get("system", "")
     )
     found = _get(
-        client, "/fhir/Patient", world["token"], identifier=f"https://github.com/synthetichealth/synthea|{synthea_id}"
+        client,
+        "/fhir/Patient",
+        world["token"],
+        identifier=f"https://github.com/synthetichealth/synthea|{synthea_id}",
     ).json()
     assert found["total"] == 1 and found["entry"][0]["resource"]["id"] == pid
 
@@ -136,7 +147,9 @@ def test_fhir_search_without_patient_is_applied_in_the_query(client, world):
 
     def others(n):
         for _ in range(n):
-            other = f.linked_person(f.source_record(gp_record.system.__class__.objects.get(kind="acute")))
+            other = f.linked_person(
+                f.source_record(gp_record.system.__class__.objects.get(kind="acute"))
+            )
             f.source_event(other.links.first().record, kind="observation", title="Weight")
 
     def run():
