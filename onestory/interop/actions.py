@@ -187,6 +187,17 @@ def import_bundle(data: Any, *, by: Actor, file_name: str, link: bool = True) ->
     return result
 
 
+def index_sources(*, by: Actor) -> int:
+    """Bring the FHIR resources made from other sources up to date now (reads do it
+    lazily); returns how many were made or changed. `onestory fhir index`."""
+    from onestory.interop import projection
+
+    require(by, Permission.RUN_IMPORTS)
+    changed = projection.sync(force=True)
+    record_event(by=by, action="fhir.indexed", detail={"resources": changed})
+    return changed
+
+
 def _link_new(by: Actor) -> None:
     """New patients join the current person index at once (a trickle is linked record by
     record by `people.actions.link_new_records`; a big batch waits for `onestory link`)."""

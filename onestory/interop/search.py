@@ -283,6 +283,7 @@ def _search_patients(query: Search, by: Actor) -> SearchPage:
     included = []
     for value in query.revincludes:
         if value == PROVENANCE_TARGET:
+            included += _provenance([f"Patient/{r['id']}" for r in page], scope)
             continue
         rtype = value.split(":")[0]
         people = [Person.objects.get(external_id=r["id"]).pk for r in page]
