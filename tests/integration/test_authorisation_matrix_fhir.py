@@ -16,7 +16,6 @@ from onestory.audit.models import AuditEvent
 from onestory.interop import projection
 from onestory.interop.actions import create_token, import_bundle
 from onestory.interop.models import FhirResource
-from tests import factories as f
 from tests.integration.test_authorisation_matrix_record import (
     CELLS,
     SEES_MENTAL_HEALTH,
