@@ -2,6 +2,8 @@
 system clients use. The timeline entries and people the resources make are ordinary
 source rows (see ADR 0007): this store keeps the resource itself, to serve it back whole."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -125,3 +127,33 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class BulkExport(models.Model):
+    """One FHIR Bulk Data `$export` request and what became of it. Run at once today (the
+    project has no task queue); a worker can take queued jobs later without changing the
+    API. Only the member of staff who asked may poll it or fetch its files."""
+
+    QUEUED, COMPLETE, FAILED = "queued", "complete", "failed"
+    job_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fhir_exports"
+    )
+    level = models.CharField(max_length=10)  # system, patient, group
+    group = models.CharField(max_length=64, blank=True)
+    request_url = models.CharField(max_length=1000)
+    types = models.JSONField(default=list)
+    since = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, default=QUEUED)
+    people = models.PositiveIntegerField(default=0)
+    transaction_time = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+
+class BulkExportFile(models.Model):
+    """One NDJSON file of an export: every resource of one type, one per line."""
+
+    export = models.ForeignKey(BulkExport, on_delete=models.CASCADE, related_name="files")
+    resource_type = models.CharField(max_length=40)
+    count = models.PositiveIntegerField(default=0)
+    content = models.TextField()

@@ -14,7 +14,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from onestory.access.policy import actor_for_user
-from onestory.interop import actions, queries, search, writes
+from onestory.interop import actions, bulk, queries, search, writes
 from onestory.interop.domain.bundle import BundleError, parse_json
 from onestory.interop.domain.formats import format_refused
 from onestory.interop.domain.index import etag
@@ -328,3 +328,50 @@ def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
     if (refused := _refused_format(request)) is not None:
         return refused
     return outcome(404, "not-found", "There is nothing at this address under /fhir.")
+
+
+# ---------------------------------------------------------------------------- Bulk Data
+
+
+@fhir_view
+def export(request: HttpRequest, actor, group: str = "", level: str = "system") -> HttpResponse:
+    """Kick off a Bulk Data export: 202 with the status address in Content-Location."""
+    if request.method != "GET":
+        return not_allowed(request, "GET")
+    if "respond-async" not in request.headers.get("Prefer", ""):
+        return outcome(
+            400, "required", "A Bulk Data export needs the header Prefer: respond-async."
+        )
+    params = {k: request.GET.getlist(k) for k in request.GET if k != "_format"}
+    wanted = bulk.parse_export(level, group, params, request.build_absolute_uri())
+    job = bulk.start_export(wanted, by=actor)
+    response = HttpResponse(status=202)
+    response["Content-Location"] = f"{_base(request)}/$export-status/{job.job_id}"
+    return response
+
+
+@fhir_view
+def export_status(request: HttpRequest, actor, job_id: str) -> HttpResponse:
+    """The job's manifest once complete (it always is today); DELETE removes it."""
+    if request.method == "DELETE":
+        bulk.delete_export(job_id, by=actor)
+        return HttpResponse(status=202)
+    if request.method != "GET":
+        return not_allowed(request, "GET, DELETE")
+    job = bulk.job_for(job_id, by=actor)
+    if job.status != job.COMPLETE:
+        response = HttpResponse(status=202)
+        response["X-Progress"] = job.status
+        return response
+    response = HttpResponse(
+        json.dumps(bulk.manifest(job, _base(request))), content_type="application/json"
+    )
+    return response
+
+
+@fhir_view
+def export_file(request: HttpRequest, actor, job_id: str, name: str) -> HttpResponse:
+    if request.method != "GET":
+        return not_allowed(request, "GET")
+    content = bulk.export_file(job_id, name.removesuffix(".ndjson"), by=actor)
+    return HttpResponse(content, content_type="application/fhir+ndjson")

@@ -135,3 +135,30 @@ def test_fhir_create_and_update(client, role, related, refused):
     else:
         assert (created.status_code, updated.status_code) == (403, 403)
         assert not FhirResource.objects.filter(resource_id="matrix-1").exists()
+
+
+@pytest.mark.parametrize(("role", "related", "refused"), CELLS)
+def test_fhir_bulk_export(client, role, related, refused):
+    """A system-level `$export` holds the person only with a relationship and without
+    their refusal, and only in the categories and sources the role sees."""
+    margaret, nhs, user, token, derived = _fhir_world(role, related, refused)
+    kick_off = client.get(
+        "/fhir/$export",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_PREFER="respond-async",
+    )
+    assert kick_off.status_code == 202
+    manifest = client.get(kick_off["Content-Location"], HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    text = ""
+    for output in manifest["output"]:
+        text += client.get(output["url"], HTTP_AUTHORIZATION=f"Bearer {token}").content.decode()
+    exported = AuditEvent.objects.filter(
+        actor_id=f"user:{user.pk}", action="fhir.export", person_id=str(margaret.external_id)
+    ).exists()
+    if not related or refused:
+        assert str(margaret.external_id) not in text and _reveals(text, nhs) == []
+        assert not exported
+        return
+    assert str(margaret.external_id) in text and exported
+    assert (derived["gp"].resource_id in text) is (role in SEES_CLINICAL)
+    assert (derived["mental_health"].resource_id in text) is (role in SEES_MENTAL_HEALTH)

@@ -85,6 +85,11 @@ NOT_FORMS: dict[str, str] = {
     "fhir:history": "the view answers 405 to anything but GET",
     "fhir:vread": "the view answers 405 to anything but GET",
     "fhir:unknown": "answers every method with a 404 OperationOutcome",
+    "fhir:export": "Bulk Data kick-off: the view answers 405 to anything but GET",
+    "fhir:export-patients": "Bulk Data kick-off: the view answers 405 to anything but GET",
+    "fhir:export-group": "Bulk Data kick-off: the view answers 405 to anything but GET",
+    "fhir:export-status": "GET polls, DELETE removes the job (test_fhir_bulk.py); no POST",
+    "fhir:export-file": "the view answers 405 to anything but GET",
 }
 
 _FORM = re.compile(r"<form\b[^>]*>", re.I)

@@ -5,7 +5,16 @@ served (XML, Turtle, HTML only) is refused with 406; an Accept that also takes J
 anything (`*/*`) is answered in JSON."""
 
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "fhir+json"})
-_JSON_RANGES = frozenset({"*/*", "application/*", "application/json", "application/fhir+json"})
+_JSON_RANGES = frozenset(
+    {
+        "*/*",
+        "application/*",
+        "application/json",
+        "application/fhir+json",
+        "application/fhir+ndjson",  # Bulk Data files
+        "application/ndjson",
+    }
+)
 
 
 def _media(value: str) -> str:
