@@ -275,6 +275,7 @@ def _store_raw(good, result, file_name, owner, record_ids, system_ids, category)
     }
     now = timezone.now()
     changed: list[tuple[Entry, FhirResource]] = []
+    new: list[FhirResource] = []
     for entry in good:
         h = content_hash(entry.resource)
         current = existing.get((entry.resource_type, entry.id))
@@ -307,9 +308,8 @@ def _store_raw(good, result, file_name, owner, record_ids, system_ids, category)
             "updated_at": now,
         }
         if current is None:
-            obj = FhirResource.objects.create(
-                resource_type=entry.resource_type, resource_id=entry.id, **values
-            )
+            obj = FhirResource(resource_type=entry.resource_type, resource_id=entry.id, **values)
+            new.append(obj)
             result.outcomes.append((entry, "201 Created", 1))
         else:
             FhirResourceVersion.objects.create(
@@ -324,7 +324,20 @@ def _store_raw(good, result, file_name, owner, record_ids, system_ids, category)
             result.outcomes.append((entry, "200 OK", current.version_id + 1))
         result.stored += 1
         changed.append((entry, obj))
-    FhirIdentifier.objects.filter(resource_id__in=[o.pk for _e, o in changed]).delete()
+    made = FhirResource.objects.bulk_create(new, batch_size=500)
+    if any(o.pk is None for o in made):  # a database that does not return new keys
+        keys = {
+            (t, i): pk
+            for t, i, pk in FhirResource.objects.filter(
+                resource_id__in=[o.resource_id for o in made]
+            ).values_list("resource_type", "resource_id", "id")
+        }
+        for o in made:
+            o.pk = keys[(o.resource_type, o.resource_id)]
+    created = {id(o) for o in new}
+    FhirIdentifier.objects.filter(
+        resource_id__in=[o.pk for _e, o in changed if id(o) not in created]
+    ).delete()
     FhirIdentifier.objects.bulk_create(
         [
             FhirIdentifier(resource_id=obj.pk, param=param, system=system, value=value)

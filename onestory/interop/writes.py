@@ -16,6 +16,7 @@ from onestory.interop.domain.search import parse_search
 from onestory.interop.models import FhirResource
 from onestory.interop.patients import people_of_records, person_by_id
 from onestory.interop.scope import records_of
+from onestory.people.models import Person
 
 
 @dataclass
@@ -56,16 +57,27 @@ def conditional_matches(resource_type: str, query_string: str) -> list[FhirResou
 def own_patient_refs(entries: list[Entry]) -> None:
     """A resource written about an integrated Patient (`Patient/<person id>`, as read from
     /fhir) is kept against the person's own Patient from a FHIR sender, so that it joins
-    their record like any received resource. With no such Patient it is an issue."""
+    their record like any received resource. With no such Patient it is an issue. A few
+    queries per bundle, whatever its size."""
+    refs = {subject_ref(e.resource) for e in entries} - {""}
+    ids = set()
+    for ref in refs:
+        try:
+            ids.add(uuid.UUID(ref.removeprefix("Patient/")))
+        except ValueError:
+            continue
+    if not ids:
+        return
+    people = {str(p.external_id): p for p in Person.objects.filter(external_id__in=ids)}
+    stored = set(
+        FhirResource.objects.filter(
+            resource_type="Patient", resource_id__in=list(people)
+        ).values_list("resource_id", flat=True)
+    )
     for entry in entries:
         ref = subject_ref(entry.resource)
-        person = person_by_id(ref.removeprefix("Patient/")) if ref else None
-        if (
-            person is None
-            or FhirResource.objects.filter(
-                resource_type="Patient", resource_id=ref.removeprefix("Patient/")
-            ).exists()
-        ):
+        person = people.get(ref.removeprefix("Patient/")) if ref else None
+        if person is None or ref.removeprefix("Patient/") in stored:
             continue
         own = (
             FhirResource.objects.filter(
