@@ -9,7 +9,7 @@ and relinking never change it. Its Patient reference names the source record; it
 pointed at the integrated Patient when served. `sync()` brings the store up to date and
 costs one query when nothing has changed since it last ran."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -80,12 +80,19 @@ def sync(force: bool = False) -> int:
     seen = (state.last_import, state.last_event, state.last_system) if state else (0, 0, 0)
     if marks == seen and not force:
         return 0
-    with transaction.atomic():
-        changed = _sync_systems() + _sync_events()
-        FhirProjectionState.objects.update_or_create(
-            pk=1,
-            defaults={"last_import": marks[0], "last_event": marks[1], "last_system": marks[2]},
-        )
+    try:
+        with transaction.atomic():
+            changed = _sync_systems() + _sync_events()
+            FhirProjectionState.objects.update_or_create(
+                pk=1,
+                defaults={
+                    "last_import": marks[0],
+                    "last_event": marks[1],
+                    "last_system": marks[2],
+                },
+            )
+    except IntegrityError:
+        return 0  # another request made the same resources at the same moment
     return changed
 
 
