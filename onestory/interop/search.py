@@ -35,7 +35,7 @@ from onestory.interop.patients import (
     withheld_outcome,
 )
 from onestory.interop.queries import read_resource, serve_row
-from onestory.interop.scope import Scope, scope_for
+from onestory.interop.scope import Scope, nameable_kinds, scope_for
 from onestory.interop.scope import visible as visible_rows
 from onestory.people.domain import nhs_number as nhs
 from onestory.people.models import Person, PersonLink
@@ -240,11 +240,17 @@ def _provenance(refs: list[str], scope: Scope) -> list[dict]:
 
 
 def _patient_people(query: Search, scope: Scope) -> list[int]:
-    """The people the Patient search finds, among those the scope shows."""
+    """The people the Patient search finds, among those the scope shows, in the order
+    asked for. Each criterion is matched on a record the caller may be told of (never on
+    a record from a source they may not see named); sort keys are taken from those
+    records too (the earliest date of birth, the first name in alphabetical order)."""
     p = query.params
     links = PersonLink.objects.filter(run__is_current=True)
     if not scope.everyone:
-        links = links.filter(person_id__in=list(scope.decisions))
+        seen = Q(pk__in=[])
+        for categories, people in scope.groups().items():
+            seen |= Q(person_id__in=people, record__system__kind__in=nameable_kinds(categories))
+        links = links.filter(seen)
     records = SourceRecord.objects.all()
     for name in ("name", "family", "given"):
         for value in p.get(name, []):
@@ -265,29 +271,47 @@ def _patient_people(query: Search, scope: Scope) -> list[int]:
     if "_id" in p:
         wanted = {person_by_id(v) for v in p["_id"][-1].split(",")}
         ids &= {w.pk for w in wanted if w is not None}
-    return sorted(ids)
+    ordered = sorted(ids)
+    if query.sort:
+        keys: dict[int, dict[str, str]] = {}
+        for pid, external, born, family, given in links.filter(person_id__in=ordered).values_list(
+            "person_id",
+            "person__external_id",
+            "record__date_of_birth",
+            "record__family_name",
+            "record__given_name",
+        ):
+            mine = keys.setdefault(pid, {"_id": str(external)})
+            for name, value in (("birthdate", born), ("family", family), ("given", given)):
+                text = str(value or "").lower()
+                if text and (name not in mine or text < mine[name]):
+                    mine[name] = text
+        for name, desc in reversed(query.sort):
+            ordered.sort(key=lambda pid, n=name: keys.get(pid, {}).get(n, ""), reverse=desc)
+    return ordered
 
 
 def _search_patients(query: Search, by: Actor) -> SearchPage:
+    """Patients are counted in the query and built only for the page asked for."""
     scope = scope_for(by)
-    found = []
-    for person in Person.objects.filter(pk__in=_patient_people(query, scope)).order_by("pk"):
+    ids = _patient_people(query, scope)
+    page_ids = ids[query.offset : query.offset + query.count] if query.wants_entries else []
+    people = Person.objects.in_bulk(page_ids)
+    page = []
+    for pid in page_ids:
+        person = people[pid]
         decision = scope.decisions.get(person.pk) if not scope.everyone else None
         decision = decision or decide_or_deny(by, person, "fhir.search")
         records = [r for r in linked_records(person) if visible(r.system.kind, decision)]
-        if records:
-            found.append(redacted(integrated_patient(person, records), withheld(by, decision)))
-    for name, desc in reversed(query.sort):
-        found.sort(key=lambda r, n=name: _patient_key(r, n), reverse=desc)
-    page = found[query.offset : query.offset + query.count] if query.wants_entries else []
+        page.append(redacted(integrated_patient(person, records), withheld(by, decision)))
+    found = ids
     included = []
     for value in query.revincludes:
         if value == PROVENANCE_TARGET:
             included += _provenance([f"Patient/{r['id']}" for r in page], scope)
             continue
         rtype = value.split(":")[0]
-        people = [Person.objects.get(external_id=r["id"]).pk for r in page]
-        rows = visible_rows(FhirResource.objects.filter(resource_type=rtype), scope, people)
+        rows = visible_rows(FhirResource.objects.filter(resource_type=rtype), scope, page_ids)
         rows = list(rows.order_by("id")[:MAX_REVINCLUDE])
         owners = people_of_records({r.record_id for r in rows})
         included += [serve_row(r, owners.get(r.record_id)) for r in rows]
@@ -301,14 +325,3 @@ def _search_patients(query: Search, by: Actor) -> SearchPage:
         resources=[elements_only(r, query.elements) for r in page],
         included=included,
     )
-
-
-def _patient_key(resource: dict[str, Any], name: str) -> str:
-    if name == "birthdate":
-        return str(resource.get("birthDate", ""))
-    if name == "_id":
-        return str(resource["id"])
-    first = (resource.get("name") or [{}])[0]
-    if name == "family":
-        return str(first.get("family", "")).lower()
-    return " ".join(first.get("given", [])).lower()

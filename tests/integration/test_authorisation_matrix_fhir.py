@@ -162,3 +162,20 @@ def test_fhir_bulk_export(client, role, related, refused):
     assert str(margaret.external_id) in text and exported
     assert (derived["gp"].resource_id in text) is (role in SEES_CLINICAL)
     assert (derived["mental_health"].resource_id in text) is (role in SEES_MENTAL_HEALTH)
+
+
+@pytest.mark.parametrize(("role", "related", "refused"), CELLS)
+def test_fhir_patient_search_matches_only_records_the_role_may_be_told_of(
+    client, role, related, refused
+):
+    """ "Maggie" is the name only the mental health trust holds: it finds her only for a
+    role that sees mental health; her other names find her for any role with access."""
+    margaret, nhs, user, token, derived = _fhir_world(role, related, refused)
+    pid = str(margaret.external_id)
+    by_mh_name = _get(client, "/fhir/Patient", token, given="Maggie").json()
+    by_name = _get(client, "/fhir/Patient", token, family="Oldroyd", _count=1).json()
+    sees = related and not refused
+    assert by_name["total"] == (1 if sees else 0)
+    assert (by_mh_name["total"] == 1) is (sees and role in SEES_MENTAL_HEALTH)
+    if sees:
+        assert by_name["entry"][0]["resource"]["id"] == pid

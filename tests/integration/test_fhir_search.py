@@ -226,3 +226,19 @@ def test_fhir_capability_statement_advertises_exactly_what_is_served(client, wor
     observation = next(r for r in resources if r["type"] == "Observation")
     names = {p["name"] for p in observation["searchParam"]}
     assert {"code", "category", "_lastUpdated", "_sort", "subject:Patient.identifier"} <= names
+
+
+def test_fhir_patient_search_sorts_and_pages_in_the_query(client, world):
+    """Two people in the GP's care; `_sort=family` orders them, `_count=1` pages them."""
+    from onestory.access.models import CareTeamMembership
+
+    other = f.linked_person(f.source_record(given_name="Alan", family_name="Abbott"))
+    gp = CareTeamMembership.objects.get(person=world["person"]).staff.user
+    f.care_team(other, gp)
+    first = _search(client, world, "Patient", _sort="family", _count=1)
+    assert first["total"] == 2 and _matches(first)[0]["name"][0]["family"] == "Abbott"
+    nxt = next(x["url"] for x in first["link"] if x["relation"] == "next")
+    second = client.get(nxt, HTTP_AUTHORIZATION=f"Bearer {world['token']}").json()
+    assert _matches(second)[0]["id"] == world["pid"]
+    reverse = _search(client, world, "Patient", _sort="-family", _count=1)
+    assert _matches(reverse)[0]["id"] == world["pid"]
