@@ -237,7 +237,10 @@ def type_search(request: HttpRequest, actor, resource_type: str) -> HttpResponse
     if (refused := _served(resource_type)) is not None:
         return refused
     if request.method == "POST":
-        condition = request.headers.get("If-None-Exist", "") or request.GET.urlencode()
+        query = request.GET.copy()
+        for name in ("_format", "_pretty"):
+            query.pop(name, None)
+        condition = request.headers.get("If-None-Exist", "") or query.urlencode()
         return _written(
             request,
             writes.create(resource_type, _body(request), by=actor, if_none_exist=condition),

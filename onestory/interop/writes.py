@@ -12,7 +12,7 @@ from onestory.audit.domain.actor import Actor
 from onestory.interop.domain.bundle import BundleError, Entry, Issue
 from onestory.interop.domain.index import repoint, served
 from onestory.interop.domain.mapping import subject_ref
-from onestory.interop.domain.search import parse_search
+from onestory.interop.domain.search import RESULT_PARAMS, SearchError, parse_search
 from onestory.interop.models import FhirResource
 from onestory.interop.patients import people_of_records, person_by_id
 from onestory.interop.scope import records_of
@@ -40,8 +40,8 @@ def conditional_matches(resource_type: str, query_string: str) -> list[FhirResou
     from onestory.interop.search import _filtered  # the same filters as search
 
     params = parse_qs(query_string, keep_blank_values=False)
-    if not params:
-        raise ValueError(f"'{query_string}' is not a search")
+    if not set(params) - RESULT_PARAMS:
+        raise SearchError(f"'{query_string}' is not a search: it names no search parameter")
     query = parse_search(resource_type, params)
     rows = FhirResource.objects.filter(resource_type=resource_type)
     for value in params.get("patient", []) + params.get("subject", []):

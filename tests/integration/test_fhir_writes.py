@@ -319,3 +319,29 @@ def _read_update_vread(rtype: str, rid: str, sent: dict) -> None:
     assert queries.read_resource(rtype, rid, by=SYSTEM)["language"] == "en-GB"
     (first,) = queries.history(rtype, rid, by=SYSTEM, version="1")
     assert first.get("language") == sent.get("language")
+
+
+def test_fhir_create_with_only_format_in_the_address_is_a_plain_create(client, world):
+    subject = f"Patient/{world['hospital_patient']}"
+    for ident in ("f1", "f2"):
+        response = client.post(
+            "/fhir/Observation?_format=json",
+            json.dumps(_observation(subject, ident=ident)),
+            content_type="application/fhir+json",
+            HTTP_AUTHORIZATION=f"Bearer {world['admin']}",
+        )
+        assert response.status_code == 201, response.content[:200]
+    bad = _send(
+        client, "post", "/fhir/Observation", world["admin"], _observation(subject),
+        HTTP_IF_NONE_EXIST="_count=5",
+    )  # fmt: skip
+    assert bad.status_code == 422 and "names no search parameter" in str(bad.json())
+
+
+def test_fhir_conditional_update_without_a_search_parameter_is_400(client, world):
+    response = _send(
+        client, "put", "/fhir/Observation?_count=5", world["admin"],
+        _observation(f"Patient/{world['hospital_patient']}"),
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["resourceType"] == "OperationOutcome"
