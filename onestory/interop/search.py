@@ -90,12 +90,23 @@ def token_q(param: str, tokens: list[Token], resource_type: str = "") -> QuerySe
     return found.values("resource_id")
 
 
-def people_by_identifier(tokens: list[Token]) -> set[int]:
-    """People (pks, current run) any of whose records carries one of these identifiers:
+def seen_links(scope: Scope) -> QuerySet:
+    """The current run's links from the people the scope shows to the records the caller
+    may be told of (sources that may be named to them)."""
+    links = PersonLink.objects.filter(run__is_current=True)
+    if scope.everyone:
+        return links
+    seen = Q(pk__in=[])
+    for categories, people in scope.groups().items():
+        seen |= Q(person_id__in=people, record__system__kind__in=nameable_kinds(categories))
+    return links.filter(seen)
+
+
+def people_by_identifier(tokens: list[Token], links: QuerySet) -> set[int]:
+    """People (pks) with a record among `links` that carries one of these identifiers:
     the NHS number, OneStory's person id or a source record's id, or any identifier on a
     Patient received as FHIR (Synthea's, a hospital number…)."""
     found: set[int] = set()
-    links = PersonLink.objects.filter(run__is_current=True)
     for t in tokens:
         if t.system in (None, NHS_NUMBER_SYSTEM) and nhs.is_valid(nhs.normalise(t.code)):
             found |= set(
@@ -104,7 +115,7 @@ def people_by_identifier(tokens: list[Token]) -> set[int]:
                 )
             )
         if t.system in (None, PERSON_ID_SYSTEM) and (person := person_by_id(t.code)):
-            found.add(person.pk)
+            found |= set(links.filter(person=person).values_list("person_id", flat=True))
         if t.system and t.system.startswith(LOCAL_ID_SYSTEM):
             code = t.system.removeprefix(LOCAL_ID_SYSTEM)
             found |= set(
@@ -140,7 +151,7 @@ def search(query: Search, *, by: Actor) -> SearchPage:
         else:
             rows = rows.filter(patient_ref=f"Patient/{ref}")
     if query.chained:
-        chained = people_by_identifier(query.chained)
+        chained = people_by_identifier(query.chained, seen_links(scope))
         person_ids = [i for i in (person_ids or chained) if i in chained]
     if query.resource_type in DIRECTORY_TYPES and not scope.directory:
         raise PermissionDenied("Your role does not allow reading records.")
@@ -245,12 +256,7 @@ def _patient_people(query: Search, scope: Scope) -> list[int]:
     a record from a source they may not see named); sort keys are taken from those
     records too (the earliest date of birth, the first name in alphabetical order)."""
     p = query.params
-    links = PersonLink.objects.filter(run__is_current=True)
-    if not scope.everyone:
-        seen = Q(pk__in=[])
-        for categories, people in scope.groups().items():
-            seen |= Q(person_id__in=people, record__system__kind__in=nameable_kinds(categories))
-        links = links.filter(seen)
+    links = seen_links(scope)
     records = SourceRecord.objects.all()
     for name in ("name", "family", "given"):
         for value in p.get(name, []):
@@ -267,7 +273,7 @@ def _patient_people(query: Search, scope: Scope) -> list[int]:
         links = links.filter(record_id__in=records.values("id"))
     ids = set(links.values_list("person_id", flat=True))
     for groups in query.tokens.get("identifier", []):
-        ids &= people_by_identifier(groups)
+        ids &= people_by_identifier(groups, links)
     if "_id" in p:
         wanted = {person_by_id(v) for v in p["_id"][-1].split(",")}
         ids &= {w.pk for w in wanted if w is not None}

@@ -179,3 +179,17 @@ def test_fhir_patient_search_matches_only_records_the_role_may_be_told_of(
     assert (by_mh_name["total"] == 1) is (sees and role in SEES_MENTAL_HEALTH)
     if sees:
         assert by_name["entry"][0]["resource"]["id"] == pid
+
+
+@pytest.mark.parametrize(("role", "related", "refused"), CELLS)
+def test_fhir_identifier_of_a_hidden_source_finds_nobody(client, role, related, refused):
+    """The mental health trust's own id for her finds her (as a Patient, or through a
+    chained search) only for a role that sees mental health."""
+    margaret, nhs, user, token, derived = _fhir_world(role, related, refused)
+    record = margaret.links.get(record__system__kind="mental_health").record
+    ident = f"https://onestory.example/Id/source-record/{record.system.code}|{record.local_id}"
+    patients = _get(client, "/fhir/Patient", token, identifier=ident).json()
+    chained = _get(client, "/fhir/Observation", token, **{"subject:Patient.identifier": ident})
+    sees = related and not refused and role in SEES_MENTAL_HEALTH
+    assert patients["total"] == (1 if sees else 0)
+    assert chained.json()["total"] == (2 if sees else 0)
