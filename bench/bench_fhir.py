@@ -58,15 +58,24 @@ def main() -> int:
     bundles = _copies(texts, args.repeat)
     parse_seconds = time.perf_counter() - started
     resources = sum(len(b["entry"]) for b in bundles)
+    # The baseline the issue names: parsing and validating the same bundles with
+    # fhir.resources alone, in this run.
+    from onestory.interop.domain.bundle import validation_issues
+
+    started = time.perf_counter()
+    for text in texts * args.repeat:
+        for entry in json.loads(text)["entry"]:
+            validation_issues("bench", entry["resource"])
+    validate_seconds = time.perf_counter() - started
     started = time.perf_counter()
     for i, bundle in enumerate(bundles):
         import_bundle(bundle, by=actor, file_name=f"bench-{i}.json", link=False)
     import_seconds = time.perf_counter() - started
     print(
         f"import: {resources:,} resources in {import_seconds:.1f}s = "
-        f"{resources / import_seconds:,.0f} resources/s "
-        f"(json.loads alone: {resources / parse_seconds:,.0f}/s; ratio "
-        f"{import_seconds / parse_seconds:,.0f}x)"
+        f"{resources / import_seconds:,.0f} resources/s; parse and validate alone "
+        f"{resources / validate_seconds:,.0f}/s (ratio {import_seconds / validate_seconds:.1f}x); "
+        f"json.loads alone {resources / parse_seconds:,.0f}/s"
     )
 
     # One person with 1,000+ resources: the largest Synthea patient's observations

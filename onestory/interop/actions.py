@@ -24,6 +24,7 @@ from onestory.interop.domain.bundle import (
     parse_json,
     read_bundle,
 )
+from onestory.interop.domain.index import repoint, search_tokens, version_from_etag
 from onestory.interop.domain.mapping import (
     category_for,
     concept_text,
@@ -36,7 +37,13 @@ from onestory.interop.domain.mapping import (
     status_of,
     subject_ref,
 )
-from onestory.interop.models import ApiToken, FhirIdentifier, FhirResource
+from onestory.interop.models import (
+    RECEIVED,
+    ApiToken,
+    FhirIdentifier,
+    FhirResource,
+    FhirResourceVersion,
+)
 from onestory.sources.domain.facts import ParsedRow, System
 from onestory.sources.domain.limits import (
     DEFAULT_LIMITS,
@@ -64,7 +71,8 @@ class BundleResult:
     unchanged: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
     rejected: bool = False  # a transaction with an error: nothing stored
-    outcomes: list[tuple[Entry, str]] = field(default_factory=list)  # (entry, "201"/"200")
+    # (entry, "201 Created"/"200 OK", the version it is now) per entry stored or matched
+    outcomes: list[tuple[Entry, str, int]] = field(default_factory=list)
 
     def add_issue(self, issue: Issue) -> None:
         self.errors.append(
@@ -73,8 +81,15 @@ class BundleResult:
                 "resource": issue.resource,
                 "path": issue.path,
                 "message": issue.message,
+                "status": str(issue.status),
             }
         )
+
+    @property
+    def status(self) -> int:
+        """The HTTP status the errors mean together: 412 when a precondition failed."""
+        statuses = {int(e.get("status", 422)) for e in self.errors}
+        return 412 if 412 in statuses else 405 if 405 in statuses else 422
 
 
 def summary(results: list[BundleResult]) -> dict[str, Any]:
@@ -127,6 +142,7 @@ def import_bundle(data: Any, *, by: Actor, file_name: str, link: bool = True) ->
     require(by, Permission.RUN_IMPORTS)
     bundle_type, entries = read_bundle(data)
     result = BundleResult(file=file_name, bundle_type=bundle_type)
+    matched = check_preconditions(entries)
     for entry in entries:
         result.resources[entry.resource_type or "(none)"] += 1
         for issue in entry.issues:
@@ -137,7 +153,11 @@ def import_bundle(data: Any, *, by: Actor, file_name: str, link: bool = True) ->
             {"file": file_name, "resource": "Bundle", "path": "Bundle", "message": ALL_OR_NOTHING}
         )
         return result
-    good = [e for e in entries if e.ok]
+    good = [e for e in entries if e.ok and e.ref not in matched]
+    for entry in entries:
+        if entry.ref in matched and entry.ok:
+            result.unchanged += 1
+            result.outcomes.append((entry, "200 OK", matched[entry.ref]))
     with transaction.atomic():
         _store(good, result, file_name)
         ImportFile.objects.create(
@@ -148,7 +168,7 @@ def import_bundle(data: Any, *, by: Actor, file_name: str, link: bool = True) ->
             rows_read=len(entries),
             rows_imported=result.stored,
             rows_unchanged=result.unchanged,
-            rows_quarantined=len(entries) - len(good),
+            rows_quarantined=len(entries) - len(good) - len(matched),
         )
         record_event(
             by=by,
@@ -162,9 +182,20 @@ def import_bundle(data: Any, *, by: Actor, file_name: str, link: bool = True) ->
                 "errors": len(result.errors),
             },
         )
-    if link:
-        _link_new(by)
+    if link and any(e.resource_type == "Patient" for e in good):
+        _link_new(by)  # only a new or changed Patient can change who is linked
     return result
+
+
+def index_sources(*, by: Actor) -> int:
+    """Bring the FHIR resources made from other sources up to date now (reads do it
+    lazily); returns how many were made or changed. `onestory fhir index`."""
+    from onestory.interop import projection
+
+    require(by, Permission.RUN_IMPORTS)
+    changed = projection.sync(force=True)
+    record_event(by=by, action="fhir.indexed", detail={"resources": changed})
+    return changed
 
 
 def _link_new(by: Actor) -> None:
@@ -239,19 +270,18 @@ def _store(good: list[Entry], result: BundleResult, file_name: str) -> None:
 
 def _store_raw(good, result, file_name, owner, record_ids, system_ids, category) -> None:
     existing = {
-        (t, i): (pk, h)
-        for t, i, pk, h in FhirResource.objects.filter(
-            resource_id__in=[e.id for e in good]
-        ).values_list("resource_type", "resource_id", "id", "content_hash")
+        (r.resource_type, r.resource_id): r
+        for r in FhirResource.objects.filter(resource_id__in=[e.id for e in good])
     }
     now = timezone.now()
     changed: list[tuple[Entry, FhirResource]] = []
+    new: list[FhirResource] = []
     for entry in good:
         h = content_hash(entry.resource)
         current = existing.get((entry.resource_type, entry.id))
-        if current is not None and current[1] == h:
+        if current is not None and current.content_hash == h:
             result.unchanged += 1
-            result.outcomes.append((entry, "200 OK"))
+            result.outcomes.append((entry, "200 OK", current.version_id))
             continue
         ref = subject_ref(entry.resource)
         who = owner(ref) if ref else None
@@ -278,29 +308,113 @@ def _store_raw(good, result, file_name, owner, record_ids, system_ids, category)
             "updated_at": now,
         }
         if current is None:
-            obj = FhirResource.objects.create(
-                resource_type=entry.resource_type, resource_id=entry.id, **values
-            )
-            result.outcomes.append((entry, "201 Created"))
+            obj = FhirResource(resource_type=entry.resource_type, resource_id=entry.id, **values)
+            new.append(obj)
+            result.outcomes.append((entry, "201 Created", 1))
         else:
-            FhirResource.objects.filter(pk=current[0]).update(**values)
-            obj = FhirResource(pk=current[0])
-            result.outcomes.append((entry, "200 OK"))
+            FhirResourceVersion.objects.create(
+                resource=current,
+                version_id=current.version_id,
+                content=current.content,
+                updated_at=current.updated_at,
+            )
+            values["version_id"] = current.version_id + 1
+            FhirResource.objects.filter(pk=current.pk).update(**values)
+            obj = current
+            result.outcomes.append((entry, "200 OK", current.version_id + 1))
         result.stored += 1
         changed.append((entry, obj))
-    FhirIdentifier.objects.filter(resource_id__in=[o.pk for _e, o in changed]).delete()
+    made = FhirResource.objects.bulk_create(new, batch_size=500)
+    if any(o.pk is None for o in made):  # a database that does not return new keys
+        keys = {
+            (t, i): pk
+            for t, i, pk in FhirResource.objects.filter(
+                resource_id__in=[o.resource_id for o in made]
+            ).values_list("resource_type", "resource_id", "id")
+        }
+        for o in made:
+            o.pk = keys[(o.resource_type, o.resource_id)]
+    created = {id(o) for o in new}
+    FhirIdentifier.objects.filter(
+        resource_id__in=[o.pk for _e, o in changed if id(o) not in created]
+    ).delete()
     FhirIdentifier.objects.bulk_create(
         [
-            FhirIdentifier(
-                resource_id=obj.pk,
-                system=str(ident.get("system", ""))[:200],
-                value=str(ident["value"])[:200],
-            )
+            FhirIdentifier(resource_id=obj.pk, param=param, system=system, value=value)
             for entry, obj in changed
-            for ident in entry.resource.get("identifier", []) or []
-            if isinstance(ident, dict) and ident.get("value")
+            for param, system, value in search_tokens(entry.resource)
         ]
     )
+
+
+def check_preconditions(entries: list[Entry]) -> dict[str, int]:
+    """What each entry's request asks before it is stored, as issues on the entry:
+    `ifNoneExist` (a conditional create: one match is answered with it, more than one is
+    412), `ifMatch` (412 unless the stored version is that one), no update of a resource
+    made from another source (405), and a reference to an integrated Patient pointed at
+    the person's own Patient from a FHIR sender. Returns Type/id → version for entries
+    answered by a match instead of being stored."""
+    from onestory.interop.writes import conditional_matches, own_patient_refs
+
+    matched: dict[str, int] = {}
+    renamed: dict[str, str] = {}
+    own_patient_refs([e for e in entries if e.ok])
+    stored = {
+        (r.resource_type, r.resource_id): r
+        for r in FhirResource.objects.filter(resource_id__in=[e.id for e in entries if e.ok])
+    }
+    for entry in entries:
+        if not entry.ok:
+            continue
+        label = f"Bundle.entry[{entry.index - 1}].request"
+        if entry.if_none_exist:
+            try:
+                found = conditional_matches(entry.resource_type, entry.if_none_exist)
+            except ValueError as exc:
+                entry.issues.append(Issue(entry.label, f"{label}.ifNoneExist", str(exc)))
+                continue
+            if len(found) > 1:
+                entry.issues.append(
+                    Issue(
+                        entry.label,
+                        f"{label}.ifNoneExist",
+                        f"{len(found)} resources match '{entry.if_none_exist}'; "
+                        "a conditional create needs at most one",
+                        412,
+                    )
+                )
+            elif found:
+                renamed[entry.ref] = f"{entry.resource_type}/{found[0].resource_id}"
+                entry.id = found[0].resource_id
+                matched[entry.ref] = found[0].version_id
+            continue
+        current = stored.get((entry.resource_type, entry.id))
+        if current is not None and current.origin != RECEIVED:
+            entry.issues.append(
+                Issue(
+                    entry.label,
+                    label,
+                    "this resource is made from a source system's own records; "
+                    "change it in that system and re-import",
+                    405,
+                )
+            )
+        elif entry.if_match and (
+            current is None or version_from_etag(entry.if_match) != str(current.version_id)
+        ):
+            have = f"version {current.version_id}" if current else "no version"
+            entry.issues.append(
+                Issue(
+                    entry.label,
+                    f"{label}.ifMatch",
+                    f"expected version {version_from_etag(entry.if_match)}, the server has {have}",
+                    412,
+                )
+            )
+    for old, new in renamed.items():  # entries that referred to a matched one
+        for entry in entries:
+            entry.resource = repoint(entry.resource, {old}, new)
+    return matched
 
 
 # ---------------------------------------------------------------------------- tokens

@@ -12,6 +12,11 @@ def register(sub):
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=_import)
 
+    p = cmds.add_parser(
+        "index", help="make FHIR resources for every source's new or changed entries now"
+    )
+    p.set_defaults(handler=_index)
+
     p = cmds.add_parser("export", help="write a person's record as a FHIR Bundle")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--person", help="OneStory person id, or nhs:NNNNNNNNNN")
@@ -54,6 +59,13 @@ def _import(args):
         for e in totals["errors"]:
             print(f"{e['file']}: {e['resource']} {e['path']}: {e['message']}")
     return 1 if totals["errors"] else 0
+
+
+def _index(args):
+    from onestory.interop.actions import index_sources
+
+    print(f"{index_sources(by=_actor())} FHIR resources made or changed from the sources")
+    return 0
 
 
 def _export(args):

@@ -14,16 +14,19 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from onestory.access.policy import actor_for_user
-from onestory.interop import actions, queries
-from onestory.interop.domain.bundle import SUPPORTED_TYPES, BundleError, parse_json
+from onestory.interop import actions, bulk, queries, search, writes
+from onestory.interop.domain.bundle import BundleError, parse_json
+from onestory.interop.domain.formats import format_refused
+from onestory.interop.domain.index import etag
 from onestory.interop.domain.responses import (
     capability_statement,
     everything_bundle,
+    history_bundle,
     operation_outcome,
     searchset,
     transaction_response,
 )
-from onestory.interop.domain.search import SearchError, parse_search
+from onestory.interop.domain.search import SERVED_TYPES, SearchError, parse_search
 from onestory.sources.domain.limits import where_it_failed
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
@@ -36,11 +39,43 @@ logger = logging.getLogger(__name__)
 
 
 def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
-    return HttpResponse(json.dumps(body), status=status, content_type=FHIR_JSON)
+    response = HttpResponse(json.dumps(body), status=status, content_type=FHIR_JSON)
+    version = (body.get("meta") or {}).get("versionId") if body.get("id") else None
+    if version and body.get("resourceType") not in ("Bundle", "OperationOutcome"):
+        response["ETag"] = etag(version)
+        response["Last-Modified"] = _http_date(body["meta"].get("lastUpdated", ""))
+    return response
 
 
-def outcome(status: int, code: str, text: str, expression: str = "") -> HttpResponse:
-    return fhir_response(operation_outcome([(code, text, expression)]), status)
+def _http_date(iso: str) -> str:
+    from datetime import datetime
+
+    from django.utils.http import http_date
+
+    try:
+        return http_date(datetime.fromisoformat(iso).timestamp())
+    except ValueError:
+        return ""
+
+
+def outcome(status: int, code: str, text: str, expression: str = "", allow: str = ""):
+    response = fhir_response(operation_outcome([(code, text, expression)]), status)
+    if allow:
+        response["Allow"] = allow
+    return response
+
+
+def not_allowed(request: HttpRequest, allow: str) -> HttpResponse:
+    return outcome(
+        405, "not-supported", f"{request.method} is not supported here (only {allow}).", "", allow
+    )
+
+
+def _refused_format(request: HttpRequest) -> HttpResponse | None:
+    """406 for `_format` or an Accept header asking only for what is not served (XML,
+    Turtle…); every answer here is FHIR JSON."""
+    why = format_refused(request.GET.get("_format", ""), request.headers.get("Accept", ""))
+    return outcome(406, "not-supported", why) if why else None
 
 
 def _base(request: HttpRequest) -> str:
@@ -68,10 +103,13 @@ def fhir_view(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
         try:
+            if (refused := _refused_format(request)) is not None:
+                return refused
             actor = _actor(request)
             if actor is None:
                 return outcome(401, "login", "Authentication required: a bearer token or sign-in.")
-            if request.method == "POST" and not getattr(request, "fhir_token", False):
+            unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+            if unsafe and not getattr(request, "fhir_token", False):
                 refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
                 if refused is not None:
                     return outcome(403, "forbidden", "CSRF check failed.")
@@ -82,6 +120,8 @@ def fhir_view(view):
             return outcome(404, "not-found", str(exc) or queries.NOT_FOUND)
         except SearchError as exc:
             return outcome(400, "not-supported", str(exc))
+        except BundleError as exc:
+            return outcome(400, exc.code, str(exc), exc.path)
         except RequestDataTooBig:
             return _too_large()
         except Exception as exc:
@@ -122,8 +162,10 @@ def _read_body(request: HttpRequest) -> bytes | None:
 
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: public, as FHIR expects."""
+    if (refused := _refused_format(request)) is not None:
+        return refused
     if request.method != "GET":
-        return outcome(405, "not-supported", "metadata is read only.")
+        return not_allowed(request, "GET")
     return fhir_response(capability_statement(_base(request)))
 
 
@@ -131,7 +173,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
 def base(request: HttpRequest, actor) -> HttpResponse:
     """POST a transaction, batch or collection Bundle."""
     if request.method != "POST":
-        return outcome(405, "not-supported", "POST a transaction or batch Bundle here.")
+        return not_allowed(request, "POST")
     body = _read_body(request)
     if body is None:
         return _too_large()
@@ -147,10 +189,10 @@ def base(request: HttpRequest, actor) -> HttpResponse:
         return outcome(400, exc.code, str(exc), exc.path)
     issues = [("invalid", f"{e['resource']}: {e['message']}", e["path"]) for e in result.errors]
     if result.rejected:
-        return fhir_response(operation_outcome(issues), 422)
+        return fhir_response(operation_outcome(issues), result.status)
     body = transaction_response(
         "transaction" if result.bundle_type == "transaction" else "batch",
-        [(entry.ref, status) for entry, status in result.outcomes],
+        [(entry.ref, status, version) for entry, status, version in result.outcomes],
     )
     if issues:
         body["entry"].append(
@@ -164,21 +206,59 @@ def base(request: HttpRequest, actor) -> HttpResponse:
     return fhir_response(body)
 
 
-def _supported(resource_type: str) -> HttpResponse | None:
-    if resource_type not in SUPPORTED_TYPES:
+def _served(resource_type: str) -> HttpResponse | None:
+    if resource_type not in SERVED_TYPES:
         return outcome(404, "not-supported", f"Resource type '{resource_type}' is not served.")
     return None
 
 
+def _body(request: HttpRequest) -> Any:
+    body = _read_body(request)
+    if body is None:
+        raise RequestDataTooBig()
+    return parse_json(body)
+
+
+def _written(request: HttpRequest, result: writes.Written) -> HttpResponse:
+    if result.resource is None:
+        return fhir_response(operation_outcome(result.issues), result.status)
+    response = fhir_response(result.resource, result.status)
+    r = result.resource
+    response["Location"] = (
+        f"{_base(request)}/{r['resourceType']}/{r['id']}/_history/{result.version}"
+    )
+    return response
+
+
 @fhir_view
 def type_search(request: HttpRequest, actor, resource_type: str) -> HttpResponse:
-    if request.method != "GET":
-        return outcome(405, "not-supported", "Only read and search are supported.")
-    if (refused := _supported(resource_type)) is not None:
+    """GET: search. POST: create (conditional with If-None-Exist, or with the search in
+    the query string). PUT with a search: conditional update."""
+    if (refused := _served(resource_type)) is not None:
         return refused
+    if request.method == "POST":
+        query = request.GET.copy()
+        for name in ("_format", "_pretty"):
+            query.pop(name, None)
+        condition = request.headers.get("If-None-Exist", "") or query.urlencode()
+        return _written(
+            request,
+            writes.create(resource_type, _body(request), by=actor, if_none_exist=condition),
+        )
+    if request.method == "PUT":
+        if not request.GET:
+            return outcome(400, "required", "PUT to a type needs a search (a conditional update).")
+        return _written(
+            request,
+            writes.conditional_update(
+                resource_type, request.GET.urlencode(), _body(request), by=actor
+            ),
+        )
+    if request.method != "GET":
+        return not_allowed(request, "GET, POST, PUT")
     params = {k: request.GET.getlist(k) for k in request.GET}
     query = parse_search(resource_type, params)
-    page = queries.search(query, by=actor)
+    page = search.search(query, by=actor)
     return fhir_response(
         searchset(
             _base(request),
@@ -195,17 +275,44 @@ def type_search(request: HttpRequest, actor, resource_type: str) -> HttpResponse
 
 @fhir_view
 def read(request: HttpRequest, actor, resource_type: str, resource_id: str) -> HttpResponse:
-    if request.method != "GET":
-        return outcome(405, "not-supported", "Only read and search are supported.")
-    if (refused := _supported(resource_type)) is not None:
+    """GET: read (with its ETag). PUT: update (If-Match honoured)."""
+    if (refused := _served(resource_type)) is not None:
         return refused
+    if request.method == "PUT":
+        return _written(
+            request,
+            writes.update(
+                resource_type,
+                resource_id,
+                _body(request),
+                by=actor,
+                if_match=request.headers.get("If-Match", ""),
+            ),
+        )
+    if request.method != "GET":
+        return not_allowed(request, "GET, PUT")
     return fhir_response(queries.read_resource(resource_type, resource_id, by=actor))
+
+
+@fhir_view
+def history(
+    request: HttpRequest, actor, resource_type: str, resource_id: str, version: str = ""
+) -> HttpResponse:
+    """`_history` (every version, newest first) and vread (`_history/{version}`)."""
+    if request.method != "GET":
+        return not_allowed(request, "GET")
+    if (refused := _served(resource_type)) is not None:
+        return refused
+    versions = queries.history(resource_type, resource_id, by=actor, version=version or None)
+    if version:
+        return fhir_response(versions[0])
+    return fhir_response(history_bundle(_base(request), versions))
 
 
 @fhir_view
 def patient_everything(request: HttpRequest, actor, resource_id: str) -> HttpResponse:
     if request.method != "GET":
-        return outcome(405, "not-supported", "$everything is read only.")
+        return not_allowed(request, "GET")
     unknown = set(request.GET) - {"_download", "_format"}
     if unknown:
         raise SearchError(f"unknown parameter '{sorted(unknown)[0]}' for $everything")
@@ -217,3 +324,57 @@ def patient_everything(request: HttpRequest, actor, resource_id: str) -> HttpRes
     if download:
         response["Content-Disposition"] = f'attachment; filename="onestory-{resource_id}.json"'
     return response
+
+
+def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under /fhir: a 404 OperationOutcome, never an HTML page."""
+    if (refused := _refused_format(request)) is not None:
+        return refused
+    return outcome(404, "not-found", "There is nothing at this address under /fhir.")
+
+
+# ---------------------------------------------------------------------------- Bulk Data
+
+
+@fhir_view
+def export(request: HttpRequest, actor, group: str = "", level: str = "system") -> HttpResponse:
+    """Kick off a Bulk Data export: 202 with the status address in Content-Location."""
+    if request.method != "GET":
+        return not_allowed(request, "GET")
+    if "respond-async" not in request.headers.get("Prefer", ""):
+        return outcome(
+            400, "required", "A Bulk Data export needs the header Prefer: respond-async."
+        )
+    params = {k: request.GET.getlist(k) for k in request.GET if k != "_format"}
+    wanted = bulk.parse_export(level, group, params, request.build_absolute_uri())
+    job = bulk.start_export(wanted, by=actor)
+    response = HttpResponse(status=202)
+    response["Content-Location"] = f"{_base(request)}/$export-status/{job.job_id}"
+    return response
+
+
+@fhir_view
+def export_status(request: HttpRequest, actor, job_id: str) -> HttpResponse:
+    """The job's manifest once complete (it always is today); DELETE removes it."""
+    if request.method == "DELETE":
+        bulk.delete_export(job_id, by=actor)
+        return HttpResponse(status=202)
+    if request.method != "GET":
+        return not_allowed(request, "GET, DELETE")
+    job = bulk.job_for(job_id, by=actor)
+    if job.status != job.COMPLETE:
+        response = HttpResponse(status=202)
+        response["X-Progress"] = job.status
+        return response
+    response = HttpResponse(
+        json.dumps(bulk.manifest(job, _base(request))), content_type="application/json"
+    )
+    return response
+
+
+@fhir_view
+def export_file(request: HttpRequest, actor, job_id: str, name: str) -> HttpResponse:
+    if request.method != "GET":
+        return not_allowed(request, "GET")
+    content = bulk.export_file(job_id, name.removesuffix(".ndjson"), by=actor)
+    return HttpResponse(content, content_type="application/fhir+ndjson")

@@ -100,6 +100,9 @@ JOURNEYS: dict[str, str] = {
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
     "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
+    # FHIR create (POST), conditional update (PUT with a search) and update (PUT)
+    "fhir:search": "tests/integration/test_fhir_writes.py::test_fhir_create_gives_a_new_id_version_1_and_is_audited",
+    "fhir:read": "tests/integration/test_fhir_writes.py::test_fhir_update_versions_history_vread_and_if_match",
 }
 
 # Routes whose view does not declare its methods, and why they take no form.
@@ -109,8 +112,14 @@ NOT_FORMS: dict[str, str] = {
     "api:openapi-view": "django-ninja's interactive docs page: renders the docs, changes nothing",
     "fhir:metadata": "the view answers 405 to anything but GET",
     "fhir:everything": "the view answers 405 to anything but GET",
-    "fhir:search": "the view answers 405 to anything but GET",
-    "fhir:read": "the view answers 405 to anything but GET",
+    "fhir:history": "the view answers 405 to anything but GET",
+    "fhir:vread": "the view answers 405 to anything but GET",
+    "fhir:unknown": "answers every method with a 404 OperationOutcome",
+    "fhir:export": "Bulk Data kick-off: the view answers 405 to anything but GET",
+    "fhir:export-patients": "Bulk Data kick-off: the view answers 405 to anything but GET",
+    "fhir:export-group": "Bulk Data kick-off: the view answers 405 to anything but GET",
+    "fhir:export-status": "GET polls, DELETE removes the job (test_fhir_bulk.py); no POST",
+    "fhir:export-file": "the view answers 405 to anything but GET",
 }
 
 _FORM = re.compile(r"<form\b[^>]*>", re.I)

@@ -271,7 +271,7 @@ def test_fhir_unknown_search_parameter_is_400(client, world):
     response = _get(client, "/fhir/Condition", world["token"], colour="blue")
     assert response.status_code == 400
     assert response.json()["issue"][0]["code"] == "not-supported"
-    assert _get(client, "/fhir/Claim", world["token"]).status_code == 404
+    assert _get(client, "/fhir/Spaceship", world["token"]).status_code == 404  # not served
 
 
 @pytest.mark.django_db(transaction=True)
@@ -285,3 +285,44 @@ def test_fhir_external_client_searches_pages_and_fetches_everything(live_server,
     everything = client.execute(f"Patient/{pid}/$everything", method="get")
     assert everything["resourceType"] == "Bundle"
     assert any(e["resource"]["resourceType"] == "Observation" for e in everything["entry"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fhir_external_client_searches_counts_sorts_writes_and_vreads(live_server, world):
+    """fhirpy as a client developer uses it: search by patient for CSV-derived data, count,
+    sort, elements; create, update and vread (issue 19 item 5)."""
+    admin = f.user("admin.fhirpy", role="administrator")
+    _row, admin_token = create_token(by=SYSTEM, username=admin.username)
+    base = f"{live_server.url}/fhir"
+    reader = SyncFHIRClient(base, authorization=f"Bearer {world['token']}")
+    writer = SyncFHIRClient(base, authorization=f"Bearer {admin_token}")
+    pid = str(world["person"].external_id)
+    # The GP's and hospital's CSV entries, as Encounters.
+    encounters = reader.resources("Encounter").search(patient=pid).fetch_all()
+    assert len(encounters) == 6
+    assert reader.resources("Observation").search(patient=pid).count() == 5
+    newest_first = reader.resources("Observation").search(patient=pid).sort("-date").fetch()
+    dates = [o["effectiveDateTime"] for o in newest_first]
+    assert dates == sorted(dates, reverse=True)
+    coded = reader.resources("Observation").search(patient=pid).elements("code").fetch()
+    assert all("valueQuantity" not in o and "code" in o for o in coded)
+    hospital_patient = reader.resources("Observation").search(patient=pid).first()
+    subject = hospital_patient["subject"]["reference"]
+    observation = writer.resource(
+        "Observation",
+        status="final",
+        code={"coding": [{"system": "http://snomed.info/sct", "code": "27113001"}]},
+        subject={"reference": subject},
+        effectiveDateTime="2025-07-01",
+        valueQuantity={"value": 72, "unit": "kg"},
+    )
+    observation.save()
+    assert observation["id"] and observation["meta"]["versionId"] == "1"
+    observation["valueQuantity"] = {"value": 73, "unit": "kg"}
+    observation.save()
+    assert observation["meta"]["versionId"] == "2"
+    assert reader.resources("Observation").search(patient=pid).count() == 6
+    first = reader.execute(f"Observation/{observation['id']}/_history/1", method="get")
+    assert first["valueQuantity"]["value"] == 72
+    current = reader.reference("Observation", observation["id"]).to_resource()
+    assert current["valueQuantity"]["value"] == 73

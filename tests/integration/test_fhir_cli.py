@@ -65,3 +65,15 @@ def test_fhir_token_create_prints_it_once_and_keeps_only_its_hash(capsys):
     row = ApiToken.objects.get()
     assert token not in row.token_hash and row.prefix == token[:8]
     assert AuditEvent.objects.filter(action="fhir.token_created").exists()
+
+
+def test_fhir_index_makes_resources_for_csv_entries_at_once_and_is_audited(capsys):
+    from onestory.interop.models import FhirResource
+
+    f.rich_person()  # ten timeline entries from five CSV sources
+    code, out = _run(capsys, "fhir", "index")
+    assert code == 0 and out.startswith("15 FHIR resources")  # ten entries, five systems
+    assert FhirResource.objects.filter(origin="event").count() == 10
+    assert AuditEvent.objects.filter(action="fhir.indexed", detail__resources=15).exists()
+    _code, again = _run(capsys, "fhir", "index")
+    assert again.startswith("0 FHIR resources")

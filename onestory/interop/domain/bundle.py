@@ -14,6 +14,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from onestory.interop.domain.index import without_server_meta
 from onestory.sources.domain.json_input import JsonTooDeep, has_nul, load_json, strip_nul
 from onestory.sources.domain.limits import DEFAULT_LIMITS
 
@@ -67,6 +68,7 @@ class Issue:
     resource: str  # "Condition/abc" or "entry[3]"
     path: str  # FHIR path, e.g. "Condition.subject.reference"
     message: str
+    status: int = 422  # the HTTP status the issue means on its own (412: a precondition)
 
 
 @dataclass
@@ -79,6 +81,9 @@ class Entry:
     id: str
     resource: dict[str, Any]
     issues: list[Issue] = field(default_factory=list)
+    method: str = ""  # POST or PUT, when the entry has a request
+    if_none_exist: str = ""  # a conditional create's search (request.ifNoneExist)
+    if_match: str = ""  # the version an update expects (request.ifMatch, an ETag)
 
     @property
     def ref(self) -> str:
@@ -186,6 +191,9 @@ def _entry(index: int, raw: Any) -> Entry:
         return entry
     entry.issues.extend(validation_issues(entry.label, resource))
     method = str(request.get("method", "") or "").upper()
+    entry.method = method
+    entry.if_none_exist = str(request.get("ifNoneExist", "") or "")
+    entry.if_match = str(request.get("ifMatch", "") or "")
     if method and method not in ("POST", "PUT"):
         entry.issues.append(
             Issue(
@@ -230,7 +238,9 @@ def _resolve_references(entries: list[Entry]) -> None:
     for entry in entries:
         if not entry.resource_type:
             continue
-        resolved = _rewrite(entry.resource, entry.resource_type, targets, entry)
+        resolved = without_server_meta(
+            _rewrite(entry.resource, entry.resource_type, targets, entry)
+        )
         resolved["id"] = entry.id
         entry.resource = resolved
 

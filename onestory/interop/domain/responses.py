@@ -4,8 +4,15 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from onestory.interop.domain.bundle import SUPPORTED_TYPES
-from onestory.interop.domain.search import INCLUDES, allowed_params
+from onestory.interop.domain.search import (
+    CHAINS,
+    INCLUDES,
+    SERVED_TYPES,
+    SORTS,
+    allowed_params,
+    kind_of,
+    revincludes_for,
+)
 
 
 def operation_outcome(
@@ -29,7 +36,7 @@ def searchset(
     base: str,
     resource_type: str,
     params: dict[str, list[str]],
-    total: int,
+    total: int | None,
     offset: int,
     count: int,
     resources: list[dict[str, Any]],
@@ -44,20 +51,24 @@ def searchset(
         return f"{base}/{resource_type}?{urlencode(pairs)}"
 
     links = [{"relation": "self", "url": link(offset)}]
-    if offset + count < total:
+    more = offset + count < total if total is not None else len(resources) >= count > 0
+    if more:
         links.append({"relation": "next", "url": link(offset + count)})
-    if offset > 0:
+    if offset > 0 and count > 0:
         links.append({"relation": "previous", "url": link(max(0, offset - count))})
     entries = [_entry(base, r, "match") for r in resources]
     entries += [_entry(base, r, "include") for r in included or []]
-    return {
+    bundle: dict[str, Any] = {
         "resourceType": "Bundle",
         "type": "searchset",
         "meta": {"lastUpdated": _now()},
-        "total": total,
-        "link": links,
-        "entry": entries,
     }
+    if total is not None:
+        bundle["total"] = total
+    bundle["link"] = links
+    if entries:
+        bundle["entry"] = entries
+    return bundle
 
 
 def _entry(base: str, resource: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -93,38 +104,89 @@ def _search_mode(resource: dict[str, Any]) -> str:
     return "outcome" if resource.get("resourceType") == "OperationOutcome" else "match"
 
 
-def transaction_response(kind: str, outcomes: list[tuple[str, str]]) -> dict[str, Any]:
-    """`outcomes` are (Type/id, status) per stored entry."""
+def transaction_response(kind: str, outcomes: list[tuple[str, str, int]]) -> dict[str, Any]:
+    """`outcomes` are (Type/id, status, version) per stored or matched entry."""
     return {
         "resourceType": "Bundle",
         "type": f"{kind}-response",
         "entry": [
-            {"response": {"status": status, "location": f"{ref}/_history/1"}}
-            for ref, status in outcomes
+            {
+                "response": {
+                    "status": status,
+                    "location": f"{ref}/_history/{version}",
+                    "etag": f'W/"{version}"',
+                }
+            }
+            for ref, status, version in outcomes
         ],
     }
 
 
+def history_bundle(base: str, versions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A resource's `_history`: every version, newest first."""
+    return {
+        "resourceType": "Bundle",
+        "type": "history",
+        "meta": {"lastUpdated": _now()},
+        "total": len(versions),
+        "entry": [
+            {
+                "fullUrl": f"{base}/{v['resourceType']}/{v['id']}",
+                "resource": v,
+                "request": {
+                    "method": "POST" if v["meta"]["versionId"] == "1" else "PUT",
+                    "url": f"{v['resourceType']}/{v['id']}",
+                },
+                "response": {
+                    "status": "201 Created" if v["meta"]["versionId"] == "1" else "200 OK",
+                    "etag": f'W/"{v["meta"]["versionId"]}"',
+                    "lastModified": v["meta"]["lastUpdated"],
+                },
+            }
+            for v in versions
+        ],
+    }
+
+
+# What each interaction is, for the CapabilityStatement.
+_INTERACTIONS = ("read", "vread", "history-instance", "search-type", "create", "update")
+_NOT_PARAMS = ("_format", "_pretty", "_include", "_revinclude", "_totalMethod")
+
+
 def capability_statement(base: str) -> dict[str, Any]:
-    """Exactly what /fhir supports: read and search for each type with its parameters,
-    the transaction/batch import at the base and Patient/$everything."""
+    """Exactly what /fhir supports: for each served type its interactions and search
+    parameters, `_include`s and `_revinclude`s; transaction and batch at the base and
+    Patient/$everything."""
     resources = []
-    for rtype in SUPPORTED_TYPES:
-        params = sorted(p for p in allowed_params(rtype) if p not in ("_format", "_pretty"))
+    for rtype in SERVED_TYPES:
+        params = sorted(p for p in allowed_params(rtype) if p not in _NOT_PARAMS)
         entry: dict[str, Any] = {
             "type": rtype,
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [{"name": p, "type": _param_type(p)} for p in params if p != "_include"],
+            "versioning": "versioned-update",
+            "readHistory": True,
+            "updateCreate": True,
+            "conditionalCreate": True,
+            "conditionalUpdate": True,
+            "interaction": [{"code": code} for code in _INTERACTIONS],
+            "searchParam": [
+                {"name": p, "type": _param_type(p), "documentation": _param_doc(rtype, p)}
+                for p in params
+            ],
         }
         includes = sorted(k for k in INCLUDES if k.startswith(rtype + ":"))
         if includes:
             entry["searchInclude"] = includes
+        entry["searchRevInclude"] = revincludes_for(rtype)
         if rtype == "Patient":
             entry["operation"] = [
                 {
                     "name": "everything",
                     "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-                }
+                },
+                {
+                    "name": "export",
+                    "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+                },
             ]
         resources.append(entry)
     return {
@@ -136,28 +198,66 @@ def capability_statement(base: str) -> dict[str, Any]:
         "software": {"name": "OneStory"},
         "implementation": {"description": "OneStory FHIR R4 API", "url": base},
         "fhirVersion": "4.0.1",
-        "format": ["application/fhir+json"],
+        "format": ["application/fhir+json", "application/json"],
         "rest": [
             {
                 "mode": "server",
                 "security": {
                     "description": "Bearer token (onestory fhir token create) or a signed-in "
-                    "session; every read is access-checked and audited."
+                    "session; every read is access-checked and audited; writes need the "
+                    "run_imports permission."
                 },
                 "resource": resources,
                 "interaction": [{"code": "transaction"}, {"code": "batch"}],
+                "operation": [
+                    {
+                        "name": "export",
+                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export",
+                    },
+                    {
+                        "name": "export",
+                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+                    },
+                ],
             }
         ],
     }
 
 
+def _param_doc(resource_type: str, name: str) -> str:
+    if name in ("date", "birthdate", "_lastUpdated"):
+        return "prefixes eq ne gt lt ge le sa eb ap; YYYY, YYYY-MM, YYYY-MM-DD or a date-time"
+    if name in ("identifier", "code", "category"):
+        return "token: code, system|code or |code; comma-separated values are OR"
+    if name in CHAINS:
+        return "the Patient's identifier (system|value), any system"
+    if name == "_sort":
+        return "one or more of " + ", ".join(SORTS[kind_of(resource_type)]) + " (- descending)"
+    if name == "_summary":
+        return "count only"
+    if name == "_total":
+        return "none, estimate or accurate"
+    if name == "_elements":
+        return "top-level elements; the result is marked SUBSETTED"
+    return ""
+
+
 def _param_type(name: str) -> str:
+    if name in CHAINS:
+        return "reference"
     return {
         "birthdate": "date",
         "date": "date",
+        "_lastUpdated": "date",
         "name": "string",
+        "family": "string",
+        "given": "string",
         "patient": "reference",
         "subject": "reference",
         "_count": "number",
         "_offset": "number",
+        "_sort": "special",
+        "_elements": "special",
+        "_summary": "token",
+        "_total": "token",
     }.get(name, "token")
