@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "onestory.interop.commands",  # fhir import, export, token
     "onestory.sharedlives.commands",  # sharedlives match
     "onestory.evaluation.commands",  # evaluate did|scm|sdid
+    "onestory.jobs.commands",  # jobs list|start|cancel, worker
+    "onestory.ops.commands",  # backup, restore
 )
 
 # Commands that set Django up but never read or write the database.
