@@ -76,7 +76,7 @@ def _run_import(job: Job, progress: Progress, by: Actor) -> dict:
     result = import_path(path, by=by, progress=_ImportProgress(progress, len(files)))
     return {
         "files": len(result.files),
-        "files_with_errors": len(result.errors()),
+        "files_with_errors": len(result.errors),
         **result.totals(),
         "linked_at_once": result.linked_at_once,
     }

@@ -67,6 +67,9 @@ JOURNEYS: dict[str, str] = {
     "sharedlives-carer-action": "tests/integration/test_form_journeys_sharedlives.py::test_carer_action_forms_take_a_carer_from_application_to_approval_review_and_deapproval",
     "sharedlives-refer": "tests/integration/test_form_journeys_sharedlives.py::test_refer_form_starts_from_the_plan_and_record_and_creates_the_referral",
     "sharedlives-referral-action": "tests/integration/test_form_journeys_sharedlives.py::test_referral_action_forms_introduce_trial_outcome_arrange_pay_and_review",
+    # background jobs: tests/integration/test_jobs.py
+    "jobs": "tests/integration/test_jobs.py::test_jobs_start_form_queues_case_finding_and_the_worker_runs_it",
+    "job-cancel": "tests/integration/test_jobs.py::test_cancel_form_cancels_a_waiting_job_and_the_worker_skips_it",
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
     "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
