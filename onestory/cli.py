@@ -26,7 +26,7 @@ COMMAND_MODULES = (
     "onestory.interop.commands",  # fhir import, export, token
     "onestory.sharedlives.commands",  # sharedlives match
     "onestory.evaluation.commands",  # evaluate did|scm|sdid
-    "onestory.jobs.commands",  # jobs list|start|cancel, worker
+    "onestory.jobs.commands",  # jobs list|start|cancel|requeue, worker
     "onestory.ops.commands",  # backup, restore
 )
 

@@ -63,3 +63,30 @@ def may_manage(by: Actor, job: Job) -> bool:
     if by.role in ("system", "administrator"):
         return True
     return by.user_pk is not None and by.user_pk == job.owner_id
+
+
+def requeue_job(*, job: Job, by: Actor) -> Job:
+    """Queue a failed or cancelled job again, or one left "running" by a worker that died
+    (killed, its machine lost): its steps each committed whole, so the new attempt carries
+    on from what is there. Only for a job whose worker is known to be gone."""
+    if not may_manage(by, job):
+        raise PermissionDenied(
+            "Only the person who started a job, or an administrator, may requeue it."
+        )
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.state in (JobState.QUEUED, JobState.SUCCEEDED):
+            return job
+        job.state = JobState.QUEUED
+        job.cancel_requested = False
+        job.finished_at = None
+        job.max_attempts = (
+            job.attempts + 1 if job.attempts >= job.max_attempts else job.max_attempts
+        )
+        job.message = "Queued again"
+        job.save(
+            update_fields=["state", "cancel_requested", "finished_at", "max_attempts", "message"]
+        )
+        record_event(by=by, action="job.requeued", detail={"job": job.pk, "kind": job.kind})
+        transaction.on_commit(lambda: enqueue(job.pk))
+    return job

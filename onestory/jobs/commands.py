@@ -21,6 +21,12 @@ def register(sub):
     p.add_argument("job_id", type=int)
     p.set_defaults(handler=_cancel)
 
+    p = j_sub.add_parser(
+        "requeue", help="queue a failed or cancelled job again, or one whose worker died"
+    )
+    p.add_argument("job_id", type=int)
+    p.set_defaults(handler=_requeue)
+
     w = sub.add_parser("worker", help="run background jobs from the queue")
     w.add_argument("--batch", action="store_true", help="run what is queued, then stop")
     w.add_argument("--interval", type=float, default=1.0, help="seconds between looks (1)")
@@ -75,6 +81,19 @@ def _cancel(args) -> int:
     if job is None:
         raise CommandError(f"there is no job {args.job_id}")
     job = cancel_job(job=job, by=_actor())
+    print(f"Job {job.pk}: {job.get_state_display()} – {job.message}")
+    return 0
+
+
+def _requeue(args) -> int:
+    from onestory.cli import CommandError
+    from onestory.jobs.actions import requeue_job
+    from onestory.jobs.models import Job
+
+    job = Job.objects.filter(pk=args.job_id).first()
+    if job is None:
+        raise CommandError(f"there is no job {args.job_id}")
+    job = requeue_job(job=job, by=_actor())
     print(f"Job {job.pk}: {job.get_state_display()} – {job.message}")
     return 0
 

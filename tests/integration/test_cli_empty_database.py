@@ -70,6 +70,7 @@ def _argv(command: tuple[str, ...], borough: Path, tmp: Path) -> list[str]:
         ("fhir", "token", "revoke"): ["1"],
         ("jobs", "start", "import"): [str(borough)],
         ("jobs", "cancel"): ["1"],
+        ("jobs", "requeue"): ["1"],
         ("worker",): ["--batch"],
         ("backup",): ["--out", str(tmp / "backup.db")],
         ("restore",): [str(tmp / "no-such-backup.db")],

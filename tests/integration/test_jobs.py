@@ -15,10 +15,16 @@ pytestmark = pytest.mark.django_db
 
 
 def run_worker() -> None:
-    """What `onestory worker --batch` does: run every queued task, then stop."""
-    call_command(
-        "db_worker", batch=True, startup_delay=False, interval=0, reload=False, verbosity=0
-    )
+    """What `onestory worker --batch` does: run every queued task, then stop. The worker
+    closes the database connection between tasks, as a long-running process should; here
+    that connection holds the test's transaction, so it is kept open."""
+    from django_tasks_db.management.commands import db_worker
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(db_worker, "close_old_connections", lambda: None)
+        call_command(
+            "db_worker", batch=True, startup_delay=False, interval=0, reload=False, verbosity=0
+        )
 
 
 def _task_rows() -> int:
@@ -199,3 +205,34 @@ def test_jobs_command_lists_starts_and_cancels(tmp_path, capsys):
     commands._cancel(args)
     job.refresh_from_db()
     assert job.state == JobState.CANCELLED
+
+
+def test_job_left_running_by_a_dead_worker_is_requeued_and_completes(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    # The worker was killed mid-job: the job still says "running", nothing will finish it.
+    job = Job.objects.create(
+        kind="casefinding", actor_label="test", state=JobState.RUNNING, attempts=1
+    )
+    monkeypatch.setitem(runner.RUNNERS, "casefinding", lambda job, progress, by: {"people": 7})
+    with django_capture_on_commit_callbacks(execute=True):
+        job = actions.requeue_job(job=job, by=Actor.system("operator"))
+    assert job.state == JobState.QUEUED
+    assert AuditEvent.objects.filter(action="job.requeued").count() == 1
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED and job.attempts == 2 and job.result == {"people": 7}
+
+
+def test_requeue_refused_to_someone_elses_job():
+    from django.core.exceptions import PermissionDenied
+
+    owner = f.user("dq.mine", role="data_quality_officer")
+    other = f.user("dq.notmine", role="data_quality_officer")
+    job = Job.objects.create(kind="casefinding", owner=owner, actor_label="x", state="failed")
+    from onestory.access.policy import actor_for_user
+
+    with pytest.raises(PermissionDenied):
+        actions.requeue_job(job=job, by=actor_for_user(other))
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
