@@ -62,13 +62,16 @@ test: install lint  ## everything CI runs: lint, migrations check, unit, integra
 	  export DATABASE_URL="$$TEST_DATABASE_URL"; $(call pytest,tests/integration tests/browser -k "not spark"); \
 	fi
 
-.PHONY: test-unit test-integration test-browser test-api
+.PHONY: test-unit test-integration test-browser test-api test-production
 test-unit: ## pure domain rules, no database
 	$(call pytest,tests/unit)
 test-integration: ## Django client against a real database
 	$(call pytest,tests/integration)
 test-browser: ## Playwright driving Debian's Chromium
 	$(call pytest,tests/browser)
+# Part of tests/integration (so `make test` runs them, on SQLite and PostgreSQL); alone here.
+test-production: ## the production profile under gunicorn, backup/restore, faults, jobs
+	$(call pytest,tests/integration/test_production_profile.py tests/integration/test_backup_restore.py tests/integration/test_faults.py tests/integration/test_jobs.py tests/integration/test_ops.py)
 # schemathesis is part of tests/integration (so `make test` runs it); this runs it alone.
 test-api: ## schemathesis against /api/openapi.json: no 5xx, no auth bypass
 	$(call pytest,tests/integration/test_schemathesis.py)

@@ -29,6 +29,8 @@ COMMAND_MODULES = (
     "onestory.national.commands",  # national load, model, funnel
     "onestory.evaluation.commands",  # evaluate did|scm|sdid
     "onestory.evaluation.indicators.commands",  # indicators
+    "onestory.jobs.commands",  # jobs list|start|cancel|requeue, worker
+    "onestory.ops.commands",  # backup, restore
 )
 
 # Commands that set Django up but never read or write the database.

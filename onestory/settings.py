@@ -5,6 +5,7 @@ production). `ONESTORY_SECRET_KEY` is required except in the demo and the tests,
 `ONESTORY_ENV` and get a fixed, clearly-labelled insecure key.
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -19,12 +20,25 @@ ENV = os.environ.get("ONESTORY_ENV", "production")
 if ENV not in {"production", "demo", "test"}:
     raise ImproperlyConfigured(f"ONESTORY_ENV must be production, demo or test, not {ENV!r}")
 
+# The production profile is configured by the environment alone, and refuses to start
+# without what it cannot guess (docs/DEPLOYMENT.md): every missing name is listed at once.
+PRODUCTION_REQUIRES = {
+    "ONESTORY_SECRET_KEY": "a long random string that signs sessions",
+    "DATABASE_URL": "the database, e.g. postgres://user:password@db.example:5432/onestory",
+    "ONESTORY_ALLOWED_HOSTS": "the host names OneStory answers to, comma-separated",
+}
+if ENV == "production":
+    _missing = [n for n in PRODUCTION_REQUIRES if not os.environ.get(n, "").strip()]
+    if _missing:
+        raise ImproperlyConfigured(
+            "OneStory's production profile (ONESTORY_ENV=production) cannot start: "
+            + "; ".join(f"{n} is not set ({PRODUCTION_REQUIRES[n]})" for n in _missing)
+            + ". Set them in the environment (docs/DEPLOYMENT.md), "
+            "or set ONESTORY_ENV=demo for the demo."
+        )
+
 SECRET_KEY = os.environ.get("ONESTORY_SECRET_KEY", "")
 if not SECRET_KEY:
-    if ENV == "production":
-        raise ImproperlyConfigured(
-            "ONESTORY_SECRET_KEY is not set. Set it, or set ONESTORY_ENV=demo for the demo."
-        )
     SECRET_KEY = f"insecure-{ENV}-only-key-never-use-in-production"
 
 DEBUG = os.environ.get("ONESTORY_DEBUG", "0") == "1"
@@ -60,9 +74,15 @@ INSTALLED_APPS = [
     "onestory.national",
     "onestory.bcf",
     "onestory.initiatives",
+    "django_tasks_db",  # the background queue's table (ADR 0018)
+    "onestory.jobs",
 ]
 
 MIDDLEWARE = [
+    # /health/ and /ready/ answer before anything else (no session, any Host header).
+    "onestory.ops.probes.ProbeMiddleware",
+    # One JSON line per request: method, path (ids only), status, time taken, user id.
+    "onestory.ops.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,7 +166,13 @@ DATETIME_FORMAT = r"j F Y \a\t H:i"
 FORMAT_MODULE_PATH = ["onestory.formats"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# `onestory collectstatic`-style collection (the container image does it at build time)
+# goes here; whitenoise serves it, and finds the rest in the apps when it was not run.
+STATIC_ROOT = Path(os.environ.get("ONESTORY_STATIC_ROOT", VAR_DIR / "staticfiles"))
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+except OSError:
+    pass  # a read-only image: whitenoise still finds the files in the apps
 STATICFILES_DIRS = [BASE_DIR / "onestory" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = ENV != "production"
@@ -191,12 +217,38 @@ SECURE_CSP = {
 }
 
 # Identifiable fields never reach the logs: only ids and counts are logged anywhere.
-# A refused request (403) is one line naming the path, without a traceback.
+# A refused request (403) is one line naming the path, without a traceback. In production
+# every line is one JSON object (onestory.ops.logs.JsonFormatter), with one line per request
+# from RequestLogMiddleware; ONESTORY_LOG_FORMAT=json|text chooses elsewhere.
+LOG_FORMAT = os.environ.get("ONESTORY_LOG_FORMAT", "json" if ENV == "production" else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"ONESTORY_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+# Python's warnings become log lines too, so that every line in production is JSON.
+logging.captureWarnings(LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"refusals_in_one_line": {"()": "onestory.log_filters.RefusalsInOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django.request": {"filters": ["refusals_in_one_line"]}},
+    "formatters": {"json": {"()": "onestory.ops.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
+    "loggers": {
+        "django.request": {"filters": ["refusals_in_one_line"]},
+        # The request lines and the worker's job lines: on in production (INFO), off in the
+        # demo and tests unless ONESTORY_LOG_REQUESTS=1.
+        "onestory.ops": {
+            "level": "INFO"
+            if ENV == "production" or os.environ.get("ONESTORY_LOG_REQUESTS") == "1"
+            else "WARNING"
+        },
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Background work (ADR 0018): Django's tasks framework with the database-backed queue of
+# django-tasks-db; `onestory worker` runs the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -1,8 +1,15 @@
 from django.urls import include, path
 
 from onestory.api import api
+from onestory.ops import probes
+
+# A server error; the database-unavailable page (503) when the database went away.
+handler500 = "onestory.ops.errors.server_error"
 
 urlpatterns = [
+    # Liveness and readiness: public, name nobody (answered first by ops.probes.ProbeMiddleware).
+    path("health/", probes.health, name="health"),
+    path("ready/", probes.ready, name="ready"),
     path("", include("onestory.home.urls")),  # `/`, /home/, /overview/, /favicon.ico, /api/
     path("", include("onestory.access.urls")),
     path("", include("onestory.record.urls")),
@@ -19,6 +26,7 @@ urlpatterns = [
     path("market/", include("onestory.market.urls")),
     path("evaluation/", include("onestory.evaluation.urls")),
     path("initiatives/", include("onestory.initiatives.urls")),
+    path("jobs/", include("onestory.jobs.urls")),
     path("api/", api.urls),
     path("", include("onestory.interop.urls")),  # /fhir
 ]

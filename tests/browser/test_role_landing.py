@@ -38,14 +38,25 @@ EXPECTED = {
     "voluntary_worker": ("/", CARE_MENU, "Find a person"),
     "data_quality_officer": (
         "/identity/review/",
-        ["Find a person", "My actions", "Linkage review", "Imports", "Import problems"],
+        [
+            "Find a person",
+            "My actions",
+            "Linkage review",
+            "Imports",
+            "Import problems",
+            "Background jobs",
+        ],
         None,
     ),
     "commissioner": ("/overview/", AGGREGATES_MENU, "Partnership overview"),
     "analyst": ("/overview/", AGGREGATES_MENU, "Partnership overview"),
     "national_analyst": ("/national/", ["Places compared", "Integration models"], None),
     "privacy_lead": ("/privacy/break-glass/", ["Access reviews"], None),
-    "administrator": ("/admin/staff/", ["Imports", "Import problems", "Staff"], None),
+    "administrator": (
+        "/admin/staff/",
+        ["Imports", "Import problems", "Background jobs", "Staff"],
+        None,
+    ),
 }
 PERSON_MENU = [
     "My record",

@@ -101,6 +101,8 @@ def test_cookies_secure_only_in_production(monkeypatch):
 
     monkeypatch.setenv("ONESTORY_ENV", "production")
     monkeypatch.setenv("ONESTORY_SECRET_KEY", "a-production-secret-for-this-test-only")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///:memory:")
+    monkeypatch.setenv("ONESTORY_ALLOWED_HOSTS", "onestory.example")
     try:
         prod = importlib.reload(module)
         assert prod.SESSION_COOKIE_SECURE and prod.CSRF_COOKIE_SECURE

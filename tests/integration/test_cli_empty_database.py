@@ -68,6 +68,12 @@ def _argv(command: tuple[str, ...], borough: Path, tmp: Path) -> list[str]:
         ("fhir", "export"): ["--person", "nhs:9990000018", "--out", str(tmp / "x.json")],
         ("fhir", "token", "create"): ["--user", "nobody"],
         ("fhir", "token", "revoke"): ["1"],
+        ("jobs", "start", "import"): [str(borough)],
+        ("jobs", "cancel"): ["1"],
+        ("jobs", "requeue"): ["1"],
+        ("worker",): ["--batch"],
+        ("backup",): ["--out", str(tmp / "backup.db")],
+        ("restore",): [str(tmp / "no-such-backup.db")],
     }
     return [*command, *extra.get(command, [])]
 

@@ -97,6 +97,9 @@ JOURNEYS: dict[str, str] = {
     "initiative-evaluate": "tests/integration/test_form_journeys_initiatives.py::test_initiative_evaluate_form_runs_the_evaluation_and_shows_the_report",
     "survey-entry": "tests/integration/test_form_journeys_initiatives.py::test_survey_entry_form_saves_the_survey_and_audits",
     "portal-survey": "tests/integration/test_form_journeys_initiatives.py::test_portal_survey_form_saves_the_persons_own_answers_and_audits",
+    # background jobs: tests/integration/test_jobs.py
+    "jobs": "tests/integration/test_jobs.py::test_jobs_start_form_queues_case_finding_and_the_worker_runs_it",
+    "job-cancel": "tests/integration/test_jobs.py::test_cancel_form_cancels_a_waiting_job_and_the_worker_skips_it",
     # FHIR: transaction and batch Bundles are POSTed to the base
     "fhir:base": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",
     "fhir:<fhir/>": "tests/integration/test_fhir_api.py::test_fhir_post_transaction_stores_and_answers_per_entry",

@@ -24,6 +24,7 @@ def _production_settings(monkeypatch, **env) -> dict:
     monkeypatch.setenv("ONESTORY_ENV", "production")
     monkeypatch.setenv("ONESTORY_SECRET_KEY", "x" * 50)
     monkeypatch.setenv("DATABASE_URL", "sqlite:///:memory:")
+    monkeypatch.setenv("ONESTORY_ALLOWED_HOSTS", "onestory.example")
     monkeypatch.delenv("ONESTORY_BEHIND_TLS_PROXY", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -35,6 +35,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("identity-review", "Linkage review", Permission.REVIEW_LINKAGE),
     MenuEntry("imports", "Imports", Permission.VIEW_IMPORT_PROBLEMS),
     MenuEntry("import-problems", "Import problems", Permission.VIEW_IMPORT_PROBLEMS),
+    MenuEntry("jobs", "Background jobs", Permission.RUN_IMPORTS),
     MenuEntry("break-glass-queue", "Access reviews", Permission.REVIEW_BREAK_GLASS),
     MenuEntry("staff-list", "Staff", Permission.ASSIGN_ROLES),
     MenuEntry("portal-home", "My record", Permission.VIEW_OWN_RECORD),

@@ -1,0 +1,476 @@
+"""OneStory at partnership scale on PostgreSQL (issue 20): bulk load, then pages under load.
+
+A skeleton, run so far only at small sizes: it loads N people straight into a fresh
+PostgreSQL database through COPY (source systems, source records, ~`--events` timeline
+entries a person, the people and a current linkage run), starts the production profile
+under gunicorn on 127.0.0.1, signs in `--users` GP logins, and has each of them ask for a
+page every `--think` seconds for `--seconds` seconds (closed loop, client threads on the same
+machine): the person page, the timeline fragment and a search by NHS number, in turn. It
+prints, for each size, the load time (COPY rows/s) and each page's p50/p95/p99 and errors,
+and the ratio of each page's p50 against the same page at the first (smallest) size, in the
+same run — the figure that says whether a page slows as the partnership grows.
+
+    DATABASE_URL=postgres://user:pass@127.0.0.1:5432/onestory \\
+      python3 -m uv run --frozen python bench/bench_scale_pg.py --people 2000 20000
+
+DATABASE_URL names a server and a role with CREATEDB; each size gets its own database
+(`onestory_scale_<N>`), dropped afterwards unless `--keep`. The issue's sizes, 100,000 and
+1,000,000 people (~30 million events), need `--allow-large` and a machine of their own: on
+the shared development machine do not go above 20,000.
+
+Not yet here: FHIR `$everything` under load (needs an API token per user), the query-count
+check at each size, EXPLAIN of the slowest query of each page.
+"""
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from http.client import HTTPConnection
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+LARGE = 20_000
+PASSWORD = "bench-only-password-not-secret"
+GP_ORG = "B99001"
+
+
+def nhs_number(n: int) -> str:
+    """The n-th valid NHS number in the 999 test range (Modulus 11)."""
+    while True:
+        body = f"999{n:06d}"
+        total = sum(int(d) * (10 - i) for i, d in enumerate(body))
+        check = 11 - total % 11
+        if check == 11:
+            check = 0
+        if check != 10:
+            return body + str(check)
+        n += 1
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _value(field, given: dict):
+    if field.column in given:
+        return given[field.column]
+    if field.attname in given:
+        return given[field.attname]
+    default = field.get_default()
+    if field.get_internal_type() == "JSONField":
+        return json.dumps(default if default is not None else {})
+    return default
+
+
+def copy_rows(cursor, model, rows) -> int:
+    """COPY `rows` (dicts of column values; the rest take the field's default) into the
+    model's table; returns how many."""
+    fields = [f for f in model._meta.concrete_fields]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    n = 0
+    with cursor.copy(f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_value(f, row) for f in fields])
+            n += 1
+    return n
+
+
+def load(people: int, events: int, seed: int) -> dict[str, float]:
+    """Fill the (migrated, empty) database; returns rows and seconds per table."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from onestory.people.models import LinkageRun, Person, PersonLink
+    from onestory.sources.models import SourceEvent, SourceRecord, SourceSystem
+
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    systems = [
+        (1, "gp", GP_ORG, "Bench Surgery", 1.0, "encounter", "clinical"),
+        (2, "acute", "R99", "Bench Hospital", 0.35, "ae_attendance", "clinical"),
+        (3, "adult_social_care", "E99", "Bench Council", 0.15, "service", "social_care"),
+    ]
+    figures: dict[str, float] = {}
+    started = time.perf_counter()
+    connection.ensure_connection()
+    raw = connection.connection
+    with raw.transaction(), raw.cursor() as cur:
+        copy_rows(
+            cur,
+            SourceSystem,
+            (
+                {"id": i, "code": f"{kind}:{org}", "kind": kind, "org_code": org, "org_name": name}
+                for i, kind, org, name, *_ in systems
+            ),
+        )
+        members: list[tuple[int, int, int]] = []  # (record, person, system)
+
+        def records():
+            rid = 0
+            for p in range(1, people + 1):
+                born = date(1930, 1, 1) + timedelta(days=rng.randrange(0, 30000))
+                for sid, kind, _org, _name, share, *_ in systems:
+                    if rng.random() >= share:
+                        continue
+                    rid += 1
+                    members.append((rid, p, sid))
+                    yield {
+                        "id": rid,
+                        "system_id": sid,
+                        "local_id": f"{kind[:2]}{p}",
+                        "nhs_number": nhs_number(p),
+                        "given_name": f"Given{p % 997}",
+                        "family_name": f"Family{p % 1499}",
+                        "date_of_birth": born,
+                        "birth_year": born.year,
+                        "birth_month": born.month,
+                        "sex": "female" if p % 2 else "male",
+                        "postcode": f"LS{p % 30} {p % 9}AB",
+                        "norm_given": f"given{p % 997}",
+                        "norm_family": f"family{p % 1499}",
+                        "norm_postcode": f"LS{p % 30}{p % 9}AB",
+                        "content_hash": uuid.uuid4().hex,
+                        "first_seen_at": now,
+                        "updated_at": now,
+                    }
+
+        figures["records"] = copy_rows(cur, SourceRecord, records())
+        by_system = {sid: (kind, cat) for sid, _k, _o, _n, _s, kind, cat in systems}
+
+        def event_rows():
+            eid = 0
+            for rid, _person, sid in members:
+                kind, category = by_system[sid]
+                for _ in range(max(1, round(rng.expovariate(1 / events) / 1.5))):
+                    eid += 1
+                    yield {
+                        "id": eid,
+                        "system_id": sid,
+                        "local_id": f"e{eid}",
+                        "record_id": rid,
+                        "kind": kind,
+                        "category": category,
+                        "title": f"Bench {kind.replace('_', ' ')}",
+                        "start": date(2020, 1, 1) + timedelta(days=rng.randrange(0, 2400)),
+                        "content_hash": uuid.uuid4().hex,
+                    }
+
+        figures["events"] = copy_rows(cur, SourceEvent, event_rows())
+        figures["people"] = copy_rows(
+            cur,
+            Person,
+            (
+                {"id": p, "external_id": uuid.uuid4(), "created_at": now}
+                for p in range(1, people + 1)
+            ),
+        )
+        copy_rows(
+            cur,
+            LinkageRun,
+            [
+                {
+                    "id": 1,
+                    "version": 1,
+                    "method": "bench",
+                    "started_at": now,
+                    "finished_at": now,
+                    "run_by": "bench",
+                    "is_current": True,
+                }
+            ],
+        )
+        figures["links"] = copy_rows(
+            cur,
+            PersonLink,
+            (
+                {"id": i, "run_id": 1, "record_id": rid, "person_id": p, "rule": "nhs_number"}
+                for i, (rid, p, _sid) in enumerate(members, start=1)
+            ),
+        )
+    for sql in connection.ops.sequence_reset_sql(
+        no_style(), [SourceSystem, SourceRecord, SourceEvent, Person, LinkageRun, PersonLink]
+    ):
+        with connection.cursor() as c:
+            c.execute(sql)
+    with connection.cursor() as c:
+        c.execute("ANALYZE")
+    figures["seconds"] = time.perf_counter() - started
+    return figures
+
+
+def create_logins(users: int) -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    from onestory.access.models import Organisation, StaffMember
+
+    org = Organisation.objects.create(code=GP_ORG, name="Bench Surgery", kind="gp_practice")
+    names = []
+    for i in range(users):
+        user = get_user_model().objects.create_user(username=f"bench.gp{i}", password=PASSWORD)
+        StaffMember.objects.create(user=user, organisation=org, role="gp")
+        names.append(user.username)
+    return names
+
+
+# --- the load ------------------------------------------------------------------------------
+
+
+class Session:
+    def __init__(self, port: int) -> None:
+        self.port, self.cookies = port, {}
+
+    def request(self, method, path, body=None):
+        conn = HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Host": "127.0.0.1"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            body = urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status
+
+    def sign_in(self, username: str) -> None:
+        self.request("GET", "/login/")
+        status = self.request(
+            "POST",
+            "/login/",
+            {
+                "username": username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": self.cookies["csrftoken"],
+            },
+        )
+        if status != 302:
+            raise RuntimeError(f"sign-in failed ({status})")
+
+
+def run_load(port, usernames, people, seconds, think, seed) -> dict[str, dict]:
+    from onestory.people.models import Person
+
+    ids = list(Person.objects.values_list("external_id", "id")[:5000])
+    pages = {
+        "person page": lambda ext, pid: f"/people/{ext}/",
+        "timeline fragment": lambda ext, pid: f"/people/{ext}/timeline/",
+        "search by NHS number": lambda ext, pid: "/?" + urlencode({"nhs_number": nhs_number(pid)}),
+    }
+    results: dict[str, list[float]] = {name: [] for name in pages}
+    errors: dict[str, int] = dict.fromkeys(pages, 0)
+    lock = threading.Lock()
+    failures: list[str] = []
+    clock: dict[str, float] = {}
+    # Everyone signs in first (password hashing at full strength is slow on purpose); the
+    # clock starts when the last has.
+    signed_in = threading.Barrier(
+        len(usernames), action=lambda: clock.update(stop=time.monotonic() + seconds)
+    )
+
+    def user(username: str, n: int) -> None:
+        rng = random.Random(seed + n)
+        session = Session(port)
+        try:
+            session.sign_in(username)
+        except (OSError, KeyError, RuntimeError) as exc:
+            with lock:
+                failures.append(f"{username}: {exc!r}")
+        signed_in.wait()
+        if username in [f.split(":")[0] for f in failures]:
+            return
+        stop = clock["stop"]
+        names = list(pages)
+        i = n
+        while time.monotonic() < stop:
+            name = names[i % len(names)]
+            ext, pid = rng.choice(ids)
+            t0 = time.perf_counter()
+            try:
+                status = session.request("GET", pages[name](ext, pid))
+            except OSError:
+                status = 0
+            elapsed = time.perf_counter() - t0
+            with lock:
+                results[name].append(elapsed)
+                if status != 200:
+                    errors[name] += 1
+            i += 1
+            time.sleep(max(0.0, think - elapsed))
+
+    threads = [threading.Thread(target=user, args=(u, n)) for n, u in enumerate(usernames)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise SystemExit(f"{len(failures)} user(s) could not sign in, e.g. {failures[0]}")
+    out = {}
+    for name, times in results.items():
+        times = times or [float("nan")]
+        q = statistics.quantiles(times, n=100) if len(times) > 1 else [times[0]] * 99
+        out[name] = {
+            "requests": len(times),
+            "errors": errors[name],
+            "p50_ms": 1000 * q[49],
+            "p95_ms": 1000 * q[94],
+            "p99_ms": 1000 * q[98],
+            "per_second": len(times) / seconds,
+        }
+    return out
+
+
+# --- one size ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def one_size(base_url: str, people: int, args) -> dict:
+    import psycopg
+
+    name = f"onestory_scale_{people}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = base_url.rsplit("/", 1)[0] + "/" + name
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ONESTORY_")},
+        "ONESTORY_ENV": "production",
+        "ONESTORY_SECRET_KEY": "bench-" + "x" * 50,
+        "ONESTORY_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": url,
+    }
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "onestory", "migrate"],
+            env=env,
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
+        # Load and create logins in this process, against the new database.
+        os.environ.update(env)
+        from django.db import connections
+
+        connections.close_all()
+        connections["default"].settings_dict["NAME"] = name
+        figures = load(people, args.events, args.seed)
+        usernames = create_logins(args.users)
+        connections.close_all()
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                "python:onestory.ops.gunicorn_conf",
+                "onestory.wsgi",
+            ],
+            env={
+                **env,
+                "ONESTORY_BIND": f"127.0.0.1:{port}",
+                "ONESTORY_WORKERS": str(args.workers),
+                "ONESTORY_LOG_FORMAT": "json",
+            },
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if Session(port).request("GET", "/ready/") == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.2)
+            else:
+                raise SystemExit("the server did not become ready in 60 s")
+            pages = run_load(port, usernames, people, args.seconds, args.think, args.seed)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        return {"people": people, "load": figures, "pages": pages}
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(base_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, nargs="+", default=[2000, 20000])
+    parser.add_argument("--events", type=int, default=30, help="timeline entries a person (mean)")
+    parser.add_argument("--users", type=int, default=50, help="signed-in users at once (50)")
+    parser.add_argument("--think", type=float, default=2.0, help="seconds between a user's pages")
+    parser.add_argument("--seconds", type=float, default=30.0, help="load per size (30)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep each size's database")
+    parser.add_argument("--allow-large", action="store_true", help=f"sizes above {LARGE:,}")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith(("postgres://", "postgresql://")):
+        parser.error("DATABASE_URL must name a PostgreSQL server (a role with CREATEDB)")
+    if max(args.people) > LARGE and not args.allow_large:
+        parser.error(f"sizes above {LARGE:,} need --allow-large and a machine of their own")
+    os.environ.update(
+        ONESTORY_ENV="production",
+        ONESTORY_SECRET_KEY="bench-" + "x" * 50,
+        ONESTORY_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SETTINGS_MODULE="onestory.settings",
+        ONESTORY_LOG_FORMAT="text",
+    )
+    import django
+
+    django.setup()
+    runs = [one_size(base_url, n, args) for n in sorted(args.people)]
+    base = runs[0]["pages"]
+    print(
+        f"{'people':>10} {'load s':>8} {'rows/s':>9}  {'page':<22}{'req':>6}{'err':>5}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'x p50':>7}"
+    )
+    for run in runs:
+        rows = sum(v for k, v in run["load"].items() if k != "seconds")
+        for i, (page, f) in enumerate(run["pages"].items()):
+            lead = (
+                f"{run['people']:>10,} {run['load']['seconds']:>8.1f} "
+                f"{rows / run['load']['seconds']:>9,.0f}"
+                if i == 0
+                else " " * 29
+            )
+            ratio = f["p50_ms"] / base[page]["p50_ms"] if base[page]["p50_ms"] else float("nan")
+            print(
+                f"{lead}  {page:<22}{f['requests']:>6}{f['errors']:>5}{f['p50_ms']:>9.1f}"
+                f"{f['p95_ms']:>9.1f}{f['p99_ms']:>9.1f}{ratio:>7.2f}"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(runs, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
