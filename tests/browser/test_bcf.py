@@ -1,5 +1,5 @@
-"""A commissioner, in a real browser: signs in, finds the Better Care Fund plan in the
-menu, sets up the section 75 agreement for the partnership, adds a contribution and a
+"""A commissioner, in a real browser: signs in, sees needs by locality, finds the Better
+Care Fund plan in the menu, sets up the section 75 agreement for the partnership, adds a contribution and a
 scheme, records a quarter's spend, sets a target, reads the metrics beside their targets
 and downloads the quarterly return. No person is named anywhere on the way."""
 
@@ -32,6 +32,15 @@ def test_commissioner_sets_up_the_plan_records_spend_and_downloads_the_return(li
     page.fill("#id_password", f.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/overview/")
+
+    # needs by locality first: what the plan is for
+    page.goto(f"{base}/commissioning/needs/")
+    page.select_option("#partnership", "ASH")
+    page.select_option("#locality", "ASH-N")
+    page.select_option("#quarter", "2025-26 Q3")
+    page.get_by_role("button", name="Show needs").click()
+    page.wait_for_url("**/commissioning/needs/?partnership=ASH&locality=ASH-N&quarter=*")
+    assert page.get_by_test_id("needs-total").inner_text() == "50"
 
     menu = page.locator('nav[aria-label="Menu"] a', has_text="Better Care Fund plan")
     assert menu.first.get_attribute("href") == "/bcf/"
