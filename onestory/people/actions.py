@@ -511,9 +511,9 @@ def link_new_record(*, by: Actor, record: SourceRecord) -> PersonLink:
     record becomes a new person. Rule-based runs apply the deterministic rule."""
     from onestory.people.domain.linkage import DeterministicLinker
     from onestory.people.engines.splink_linker import (
-        DEFAULT_LINK_THRESHOLD,
         DEFAULT_REVIEW_THRESHOLD,
         RULE_SPLINK,
+        model_link_threshold,
         score_new_record,
     )
 
@@ -555,6 +555,7 @@ def link_new_record(*, by: Actor, record: SourceRecord) -> PersonLink:
         by_number = [p for p, ns in numbers.items() if mine and ns == {mine}]
         if person is None and len(by_number) == 1 and allowed(by_number[0]):
             person, rule, probability = by_number[0], "nhs_number", 1.0
+        link_threshold = model_link_threshold(run.model)
         if person is None and run.model:
             scores = score_new_record(
                 run.model, new, candidates, _term_frequencies([new, *candidates])
@@ -565,14 +566,13 @@ def link_new_record(*, by: Actor, record: SourceRecord) -> PersonLink:
             ranked = sorted(
                 ((p, pid) for pid, p in best.items() if allowed(pid)), key=lambda t: (-t[0], t[1])
             )
-            if ranked and ranked[0][0] >= DEFAULT_LINK_THRESHOLD:
+            if ranked and ranked[0][0] >= link_threshold:
                 probability, person = ranked[0]
                 rule = RULE_SPLINK
             queued = [
                 (cid, p)
                 for cid, p in scores
-                if DEFAULT_REVIEW_THRESHOLD <= p < DEFAULT_LINK_THRESHOLD
-                and person_of[cid] != person
+                if DEFAULT_REVIEW_THRESHOLD <= p < link_threshold and person_of[cid] != person
             ]
         elif person is None:
             assignments = DeterministicLinker().cluster([new, *candidates], constraints)
