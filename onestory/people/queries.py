@@ -54,6 +54,29 @@ def list_review_pairs(*, by: Actor, limit: int = 200) -> list[ReviewPair]:
 
 
 @dataclass
+class QueueSummary:
+    """The review queue's size beside the current run's own estimate of its errors."""
+
+    open_pairs: int
+    link_threshold: float | None
+    expected_false_links: float | None  # wrong joins the model expects it made
+    expected_missed_links: float | None  # true matches it expects it left apart
+
+
+def queue_summary(*, by: Actor, open_pairs: int) -> QueueSummary:
+    """The model's estimates saved on the current run (none for rule-based runs)."""
+    require(by, Permission.REVIEW_LINKAGE)
+    run = current_run()
+    extras = (run.model or {}).get("onestory", {}) if run else {}
+    return QueueSummary(
+        open_pairs=open_pairs,
+        link_threshold=extras.get("link_threshold"),
+        expected_false_links=extras.get("expected_false_links"),
+        expected_missed_links=extras.get("expected_missed_links"),
+    )
+
+
+@dataclass
 class PairReview:
     pair: ReviewPair
     a: SourceRecord

@@ -20,10 +20,15 @@ from onestory.people.models import LinkDecision, Person, PersonLink
 def review_queue(request):
     """Uncertain pairs of the current run nobody has decided yet."""
     by = actor_for_user(request.user, "page")
+    pairs = queries.list_review_pairs(by=by)
     return render(
         request,
         "people/review_queue.html",
-        {"pairs": queries.list_review_pairs(by=by), "merges": queries.pending_merges(by=by)},
+        {
+            "pairs": pairs,
+            "merges": queries.pending_merges(by=by),
+            "summary": queries.queue_summary(by=by, open_pairs=len(pairs)),
+        },
     )
 
 

@@ -229,3 +229,21 @@ def test_person_page_says_who_merged_a_record_not_unlinked(officers):
     text = first.get(reverse("identity-person", args=[person.external_id])).content.decode()
     assert "Merged by Dana Smith on" in text and "Same GP letter" in text
     assert ">unlinked<" not in text
+
+
+def test_review_queue_shows_its_size_against_the_models_estimated_errors(officers):
+    from onestory.people.models import LinkageRun
+    from tests.integration.test_identity_review import QueueingLinker
+
+    first, _ = officers
+    a = f.source_record(f.source_system("gp"), given_name="Margaret", family_name="Hall")
+    b = f.source_record(
+        f.source_system("housing"), given_name="Peggy", family_name="Hall-Gill", sex=""
+    )
+    run = run_linkage(by=SYSTEM, linker=QueueingLinker((a.pk, b.pk)))
+    extras = {"link_threshold": 0.93, "expected_false_links": 2.4, "expected_missed_links": 11.6}
+    LinkageRun.objects.filter(pk=run.pk).update(model={"onestory": extras})
+    text = first.get(reverse("identity-review")).content.decode()
+    assert 'data-testid="queue-against-errors"' in text
+    assert "0.930 or more" in text and "about 2 of its joins" in text
+    assert "about 12 true matches" in text and "1 pair is waiting here" in text

@@ -415,6 +415,9 @@ class SplinkLinker:
             "estimated_precision": self.threshold_choice.estimated_precision,
             "estimated_recall": self.threshold_choice.estimated_recall,
             "expected_false_links": self.threshold_choice.expected_false_links,
+            # true matches the model expects among the scored pairs it left apart
+            "expected_missed_links": self.threshold_choice.expected_matches
+            * (1 - self.threshold_choice.estimated_recall),
         }
         return scored
 
