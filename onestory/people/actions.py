@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from onestory.access.actions import _checked_reason as checked_reason
 from onestory.access.domain.roles import Permission
 from onestory.access.policy import require
 from onestory.audit.actions import record_event
@@ -271,17 +272,32 @@ def _carried_review_pairs(run: LinkageRun, constraints: Constraints, together) -
     ]
 
 
+class ConflictingIdentities(ValueError):
+    """The two people's identities conflict: the merge needs a second officer."""
+
+
 def merge_people(*, by: Actor, people: tuple[int, int], reason: str) -> LinkageRun:
-    """Join two people into one, as a new run derived from the current one.
+    """Join two people into one at once, as a new run derived from the current one, when
+    their identities do not conflict (`domain.conflicts`); a conflicting pair is refused
+    with ConflictingIdentities, and goes through `merge_actions.request_merge` and a
+    second officer's `confirm_merge` instead. Every merge leaves a `MergeRequest` with the
+    evidence it rests on."""
+    from onestory.people.merge_actions import request_merge
+
+    request = request_merge(by=by, people=people, reason=reason, allow_pending=False)
+    assert request.run is not None
+    return request.run
+
+
+def join_people(
+    by: Actor, a: int, b: int, reason: str, *, detail: dict | None = None
+) -> LinkageRun:
+    """Join people a and b (the caller has checked who may, and why).
 
     A `link` decision between the two (via "merge") makes every later run, whatever the
     engine, keep them together. Which Person carries on is the carry-forward rule's choice
     (the one with more records); the other becomes dormant, and an unmerge gives its
     records back to it. No source record is touched."""
-    require(by, Permission.REVIEW_LINKAGE)
-    if not (reason or "").strip():
-        raise ValueError("a merge needs a reason")
-    a, b = people
     if a == b:
         raise ValueError("a person cannot be merged with themself")
     with transaction.atomic():
@@ -294,7 +310,7 @@ def merge_people(*, by: Actor, people: tuple[int, int], reason: str) -> LinkageR
             reason=reason,
             via="merge",
         )
-        return _merged_run(by, run, assignments, records_of, via="merge")
+        return _merged_run(by, run, assignments, records_of, via="merge", detail=detail)
 
 
 def _two_people(a: int, b: int):
@@ -313,7 +329,13 @@ def _two_people(a: int, b: int):
 
 
 def _merged_run(
-    by: Actor, run: LinkageRun, assignments: list[Assignment], records_of, *, via: str
+    by: Actor,
+    run: LinkageRun,
+    assignments: list[Assignment],
+    records_of,
+    *,
+    via: str,
+    detail: dict | None = None,
 ) -> LinkageRun:
     """A run derived from `run` with the two people of `records_of` joined."""
     a, b = records_of
@@ -333,7 +355,7 @@ def _merged_run(
         constraints=constraints,
         action="people.merge",
         model=run.model,
-        detail={"people": [a, b], "records": len(together), "via": via},
+        detail={"people": [a, b], "records": len(together), "via": via, **(detail or {})},
     )
 
 
@@ -370,7 +392,8 @@ def unmerge_records(*, by: Actor, person: int, record_ids: list[int], reason: st
     run. The split part gets back the person that held it before a merge, when there was
     one (see carry_forward_people), otherwise a new person."""
     require(by, Permission.REVIEW_LINKAGE)
-    if not (reason or "").strip():
+    reason = checked_reason(reason, by)
+    if not reason:
         raise ValueError("an unmerge needs a reason")
     split = sorted(set(record_ids))
     at = timezone.now()
@@ -488,9 +511,9 @@ def link_new_record(*, by: Actor, record: SourceRecord) -> PersonLink:
     record becomes a new person. Rule-based runs apply the deterministic rule."""
     from onestory.people.domain.linkage import DeterministicLinker
     from onestory.people.engines.splink_linker import (
-        DEFAULT_LINK_THRESHOLD,
         DEFAULT_REVIEW_THRESHOLD,
         RULE_SPLINK,
+        model_link_threshold,
         score_new_record,
     )
 
@@ -532,6 +555,7 @@ def link_new_record(*, by: Actor, record: SourceRecord) -> PersonLink:
         by_number = [p for p, ns in numbers.items() if mine and ns == {mine}]
         if person is None and len(by_number) == 1 and allowed(by_number[0]):
             person, rule, probability = by_number[0], "nhs_number", 1.0
+        link_threshold = model_link_threshold(run.model)
         if person is None and run.model:
             scores = score_new_record(
                 run.model, new, candidates, _term_frequencies([new, *candidates])
@@ -542,14 +566,13 @@ def link_new_record(*, by: Actor, record: SourceRecord) -> PersonLink:
             ranked = sorted(
                 ((p, pid) for pid, p in best.items() if allowed(pid)), key=lambda t: (-t[0], t[1])
             )
-            if ranked and ranked[0][0] >= DEFAULT_LINK_THRESHOLD:
+            if ranked and ranked[0][0] >= link_threshold:
                 probability, person = ranked[0]
                 rule = RULE_SPLINK
             queued = [
                 (cid, p)
                 for cid, p in scores
-                if DEFAULT_REVIEW_THRESHOLD <= p < DEFAULT_LINK_THRESHOLD
-                and person_of[cid] != person
+                if DEFAULT_REVIEW_THRESHOLD <= p < link_threshold and person_of[cid] != person
             ]
         elif person is None:
             assignments = DeterministicLinker().cluster([new, *candidates], constraints)

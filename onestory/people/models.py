@@ -113,3 +113,47 @@ class LinkDecision(models.Model):
                 condition=Q(record_a__lt=models.F("record_b")), name="decision_pair_ordered"
             ),
         ]
+
+
+class MergeRequest(models.Model):
+    """A merge of two people, asked for and (at once, or after a second officer confirms)
+    made. Every merge through the pages has one, so a merged person shows the evidence it
+    rests on afterwards: `evidence` holds each field's agreement in words (no values) and
+    `conflicts` the names of the fields on which the two identities conflict. A merge with
+    conflicts stays pending, changing nothing, until a different officer confirms it."""
+
+    PENDING = "pending"
+    MERGED = "merged"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    STATUSES = [
+        (PENDING, "Waiting for a second person"),
+        (MERGED, "Merged"),
+        (REFUSED, "Refused by the second person"),
+        (WITHDRAWN, "Withdrawn"),
+    ]
+
+    first = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    conflicts = models.JSONField(default=list, blank=True)  # field names only
+    evidence = models.JSONField(default=list, blank=True)  # [{field, outcome, explanation}]
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.CharField(max_length=150)
+    requested_by_id = models.CharField(max_length=64)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_by_id = models.CharField(max_length=64, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    run = models.ForeignKey(
+        LinkageRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    @property
+    def pending(self) -> bool:
+        return self.status == self.PENDING

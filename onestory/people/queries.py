@@ -2,7 +2,7 @@
 demographics, so every read needs `REVIEW_LINKAGE` and is audited (ids only)."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Q
@@ -16,7 +16,8 @@ from onestory.people.actions import current_run, linkage_records
 from onestory.people.domain import nhs_number
 from onestory.people.domain.explain import FieldAgreement, explain_pair
 from onestory.people.domain.history import Decision, group_decisions
-from onestory.people.models import LinkDecision, Person, PersonLink, ReviewPair
+from onestory.people.models import LinkDecision, MergeRequest, Person, PersonLink, ReviewPair
+from onestory.record.domain.dates import nhs_date
 from onestory.sources.models import SourceRecord
 
 
@@ -50,6 +51,29 @@ def list_review_pairs(*, by: Actor, limit: int = 200) -> list[ReviewPair]:
         detail={"run": run.version, "pairs": len(open_pairs)},
     )
     return open_pairs
+
+
+@dataclass
+class QueueSummary:
+    """The review queue's size beside the current run's own estimate of its errors."""
+
+    open_pairs: int
+    link_threshold: float | None
+    expected_false_links: float | None  # wrong joins the model expects it made
+    expected_missed_links: float | None  # true matches it expects it left apart
+
+
+def queue_summary(*, by: Actor, open_pairs: int) -> QueueSummary:
+    """The model's estimates saved on the current run (none for rule-based runs)."""
+    require(by, Permission.REVIEW_LINKAGE)
+    run = current_run()
+    extras = (run.model or {}).get("onestory", {}) if run else {}
+    return QueueSummary(
+        open_pairs=open_pairs,
+        link_threshold=extras.get("link_threshold"),
+        expected_false_links=extras.get("expected_false_links"),
+        expected_missed_links=extras.get("expected_missed_links"),
+    )
 
 
 @dataclass
@@ -133,6 +157,7 @@ class HeldRecord:
     record: SourceRecord
     rule: str
     match_probability: float | None
+    how: str = ""  # in words: "Merged by Dana Smith on 2 May 2026: same GP and address"
 
 
 @dataclass
@@ -156,6 +181,7 @@ class PersonIdentity:
     records: list[HeldRecord]
     history: list[HistoryEntry]
     version: int | None  # the current run's version
+    merges: list[MergeRequest] = field(default_factory=list)
 
 
 _WHAT = {
@@ -208,10 +234,59 @@ def _history(record_ids: set[int]) -> list[HistoryEntry]:
     ]
 
 
+def staff_names(actor_ids: set[str]) -> dict[str, str]:
+    """A member of staff's full name for each "user:N" actor id (their username when the
+    account has no name); other actors (the command line, the system) keep their id."""
+    from django.contrib.auth import get_user_model
+
+    pks = {int(i.split(":", 1)[1]) for i in actor_ids if i.startswith("user:") and i[5:].isdigit()}
+    users = get_user_model().objects.filter(pk__in=pks)
+    return {f"user:{u.pk}": u.get_full_name() or u.get_username() for u in users}
+
+
+_RULES = {
+    "nhs_number": "Same NHS number",
+    "family_name+dob+postcode": "Same family name, date of birth and postcode",
+    "splink": "The probabilistic model",
+    "unlinked": "Its own record: nothing else matched it",
+    "review:link": "A reviewer's decision",
+}
+
+
+def _how(held: list[PersonLink]) -> dict[int, str]:
+    """How each record came to be this person's, in words. A record the engine left on its
+    own but a merge or a reviewer joined says who did that, when and why."""
+    ids = {x.record_id for x in held}
+    joined: dict[int, LinkDecision] = {}
+    if len(ids) > 1:
+        for d in LinkDecision.objects.filter(
+            record_a_id__in=ids, record_b_id__in=ids, decision=LinkDecision.LINK
+        ).order_by("decided_at", "id"):
+            joined[d.record_a_id] = joined[d.record_b_id] = d
+    names = staff_names({d.decided_by_id for d in joined.values()})
+    out = {}
+    for x in held:
+        rule = x.rule.removeprefix("realtime:")
+        d = joined.get(x.record_id)
+        if d is not None and rule in ("unlinked", "review:link"):
+            who = names.get(d.decided_by_id, d.decided_by)
+            verb = "Merged" if d.via == "merge" else "Reviewed as the same person"
+            out[x.record_id] = f"{verb} by {who} on {nhs_date(d.decided_at.date())}" + (
+                f": {d.reason}" if d.reason else ""
+            )
+        else:
+            words = _RULES.get(rule, rule)
+            if x.match_probability is not None and rule not in ("nhs_number", "unlinked"):
+                words = f"{words} (match probability {x.match_probability:.3f})"
+            out[x.record_id] = words
+    return out
+
+
 def person_identity(*, by: Actor, person: Person) -> PersonIdentity:
-    """A person's source records in the current run (each with the rule that put it there)
-    and the history of decisions, merges and unmerges touching any record the person holds
-    or ever held. Needs `REVIEW_LINKAGE`; the read is audited with ids only."""
+    """A person's source records in the current run (each with how it came to be theirs)
+    the history of decisions, merges and unmerges touching any record the person holds
+    or ever held, and the merges asked for on them (with the evidence each rests on).
+    Needs `REVIEW_LINKAGE`; the read is audited with ids only."""
     require(by, Permission.REVIEW_LINKAGE)
     run = current_run()
     links = (
@@ -229,11 +304,77 @@ def person_identity(*, by: Actor, person: Person) -> PersonIdentity:
         action="people.view_identity",
         detail={"person": person.pk, "records": [x.record_id for x in links]},
     )
+    how = _how(links)
     return PersonIdentity(
         person=person,
-        records=[HeldRecord(x.record, x.rule, x.match_probability) for x in links],
+        records=[
+            HeldRecord(x.record, x.rule, x.match_probability, how[x.record_id]) for x in links
+        ],
         history=_history(ever),
         version=run.version if run else None,
+        merges=list(
+            MergeRequest.objects.filter(Q(first=person) | Q(second=person)).select_related(
+                "first", "second"
+            )
+        ),
+    )
+
+
+def merge_conflicts(*, by: Actor, first: Person, second: Person) -> list:
+    """The fields on which two people's identities conflict, each side's values shown
+    (the two people's records were read, and audited, by `person_identity`)."""
+    from onestory.people.merge_actions import compare_people
+
+    require(by, Permission.REVIEW_LINKAGE)
+    conflicts, _ = compare_people((first.pk, second.pk))
+    return conflicts
+
+
+def pending_merges(*, by: Actor) -> list[MergeRequest]:
+    """Merges waiting for a second officer, oldest first (ids and field names only)."""
+    require(by, Permission.REVIEW_LINKAGE)
+    return list(
+        MergeRequest.objects.filter(status=MergeRequest.PENDING)
+        .select_related("first", "second")
+        .order_by("requested_at", "id")
+    )
+
+
+@dataclass
+class MergeReview:
+    request: MergeRequest
+    first: PersonIdentity
+    second: PersonIdentity
+    conflicts: list  # domain.conflicts.Conflict, live from the records now
+    may_confirm: bool
+
+
+def merge_review(*, by: Actor, request_id: int) -> MergeReview:
+    """One merge request: both people's records side by side, the conflicting fields with
+    each side's values, the reason, who asked; audited with ids only."""
+    from onestory.people.domain.conflicts import may_confirm
+    from onestory.people.merge_actions import compare_people
+
+    require(by, Permission.REVIEW_LINKAGE)
+    request = MergeRequest.objects.filter(pk=request_id).first()
+    if request is None:
+        raise Http404("No such merge request")
+    first = person_identity(by=by, person=request.first)
+    second = person_identity(by=by, person=request.second)
+    conflicts = []
+    if request.pending and first.records and second.records:
+        conflicts, _ = compare_people((request.first_id, request.second_id))
+    record_event(
+        by=by,
+        action="people.view_merge_request",
+        detail={"merge_request": request.pk, "people": [request.first_id, request.second_id]},
+    )
+    return MergeReview(
+        request,
+        first,
+        second,
+        conflicts,
+        request.pending and may_confirm(request.requested_by_id, by.id),
     )
 
 

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from onestory.access.domain.roles import Permission
 from onestory.access.policy import actor_for_user, require
 from onestory.people import queries
-from onestory.people.actions import current_run, decide_and_apply, merge_people, unmerge_records
+from onestory.people.actions import current_run, decide_and_apply, unmerge_records
+from onestory.people.merge_actions import confirm_merge, decline_merge, request_merge
 from onestory.people.models import LinkDecision, Person, PersonLink
 
 
@@ -19,7 +20,16 @@ from onestory.people.models import LinkDecision, Person, PersonLink
 def review_queue(request):
     """Uncertain pairs of the current run nobody has decided yet."""
     by = actor_for_user(request.user, "page")
-    return render(request, "people/review_queue.html", {"pairs": queries.list_review_pairs(by=by)})
+    pairs = queries.list_review_pairs(by=by)
+    return render(
+        request,
+        "people/review_queue.html",
+        {
+            "pairs": pairs,
+            "merges": queries.pending_merges(by=by),
+            "summary": queries.queue_summary(by=by, open_pairs=len(pairs)),
+        },
+    )
 
 
 def _holder(record_id: int) -> Person | None:
@@ -95,9 +105,14 @@ def person(request, person_id):
             errors["record"] = "Leave this person at least one record."
         if not reason:
             errors["reason"] = "Say why these records are not this person."
+        split: list[int] = []
         if not errors:
             split = sorted(int(r) for r in chosen)
-            unmerge_records(by=by, person=subject.pk, record_ids=split, reason=reason)
+            try:
+                unmerge_records(by=by, person=subject.pk, record_ids=split, reason=reason)
+            except ValueError as exc:
+                errors["reason"] = str(exc)
+        if not errors:
             other = _holder(split[0])
             messages.success(
                 request,
@@ -146,6 +161,12 @@ def merge(request):
         for key, identity in found.items():
             if key not in errors and not identity.records:
                 errors[key] = "This person holds no records in the current index."
+    ready = len(found) == 2 and not {"first", "second"} & errors.keys()
+    conflicts = (
+        queries.merge_conflicts(by=by, first=found["first"].person, second=found["second"].person)
+        if ready
+        else []
+    )
     if request.method == "POST" and not errors:
         if len(found) < 2:
             errors["first"] = errors.get("first") or "Find both people first."
@@ -158,14 +179,25 @@ def merge(request):
         elif not reason:
             errors["reason"] = "Say why these are the same person."
         else:
-            merge_people(
-                by=by,
-                people=(found["first"].person.pk, found["second"].person.pk),
-                reason=reason,
-            )
-            survivor = _holder(found["first"].records[0].record.pk)
-            messages.success(request, "Merged: all the records now belong to this person.")
-            return redirect("identity-person", person_id=survivor.external_id)
+            try:
+                made = request_merge(
+                    by=by,
+                    people=(found["first"].person.pk, found["second"].person.pk),
+                    reason=reason,
+                )
+            except ValueError as exc:
+                errors["reason"] = str(exc)
+            else:
+                if made.pending:
+                    messages.success(
+                        request,
+                        "Asked for a second officer's confirmation: nothing is merged until "
+                        "a different data-quality officer confirms it.",
+                    )
+                    return redirect("identity-merge-request", request_id=made.pk)
+                survivor = _holder(found["first"].records[0].record.pk)
+                messages.success(request, "Merged: all the records now belong to this person.")
+                return redirect("identity-person", person_id=survivor.external_id)
     return render(
         request,
         "people/merge.html",
@@ -174,7 +206,50 @@ def merge(request):
             "found": found,
             "errors": errors,
             "reason": reason,
-            "ready": len(found) == 2 and not {"first", "second"} & errors.keys(),
+            "ready": ready,
+            "conflicts": conflicts,
         },
         status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def merge_request(request, request_id: int):
+    """A merge of conflicting identities waiting for a second officer: the conflicting
+    fields side by side, both people's records, the reason and who asked. POST confirms it
+    (a different officer), refuses it with a reason, or withdraws it (the one who asked)."""
+    by = _officer(request)
+    error = ""
+    note = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        note = request.POST.get("note", "").strip()
+        try:
+            if action == "confirm":
+                made = confirm_merge(by=by, request_id=request_id)
+                link = PersonLink.objects.filter(
+                    run=made.run, person_id__in=[made.first_id, made.second_id]
+                ).first()
+                survivor = link.person
+                messages.success(request, "Merged: all the records now belong to this person.")
+                return redirect("identity-person", person_id=survivor.external_id)
+            if action in ("refuse", "withdraw"):
+                done = decline_merge(by=by, request_id=request_id, note=note)
+                messages.success(
+                    request,
+                    "Withdrawn: nothing was merged."
+                    if done.status == done.WITHDRAWN
+                    else "Refused: nothing was merged.",
+                )
+                return redirect("identity-review")
+            error = "Choose to confirm or refuse the merge."
+        except ValueError as exc:
+            error = str(exc)
+    review = queries.merge_review(by=by, request_id=request_id)
+    return render(
+        request,
+        "people/merge_request.html",
+        {"review": review, "error": error, "note": note},
+        status=400 if error else 200,
     )

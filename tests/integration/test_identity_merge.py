@@ -115,11 +115,25 @@ def test_unmerge_refuses_records_of_another_person_or_all_of_them(two_people):
     assert_every_record_linked_once()
 
 
-def test_merge_and_unmerge_reasons_are_kept_without_nhs_numbers_or_dates(two_people):
+def test_merge_and_unmerge_reasons_from_the_command_line_are_kept_masked(two_people):
     a, b, (a1, a2, b1) = two_people
-    merge_people(by=OFFICER, people=(a, b), reason="Stephen Clarke NHS 9998910714 same person")
-    unmerge_records(by=OFFICER, person=a, record_ids=[b1.pk], reason="DOB 17/09/1951 differs")
+    cli = OFFICER.via("cli")
+    merge_people(by=cli, people=(a, b), reason="Stephen Clarke NHS 9998910714 same person")
+    unmerge_records(by=cli, person=a, record_ids=[b1.pk], reason="DOB 17/09/1951 differs")
     reasons = set(LinkDecision.objects.values_list("reason", flat=True))
     assert "Stephen Clarke NHS [NHS number removed] same person" in reasons
     assert "DOB [date removed] differs" in reasons
     assert "9998910714" not in str(reasons) and "1951" not in str(reasons)
+
+
+def test_merge_and_unmerge_reasons_from_pages_are_refused_with_nhs_numbers_or_dates(two_people):
+    a, b, (a1, a2, b1) = two_people
+    with pytest.raises(ValueError, match="Remove the NHS number"):
+        merge_people(by=OFFICER, people=(a, b), reason="NHS 9998910714 same person")
+    assert not LinkDecision.objects.exists()
+    merge_people(by=OFFICER, people=(a, b), reason="same person")
+    with pytest.raises(ValueError, match="Remove the date"):
+        unmerge_records(by=OFFICER, person=a, record_ids=[b1.pk], reason="DOB 17/09/1951")
+    with pytest.raises(ValueError, match="Remove the postcode"):
+        unmerge_records(by=OFFICER, person=a, record_ids=[b1.pk], reason="lives at LS1 4AP")
+    assert people_now()[b1.pk] == a

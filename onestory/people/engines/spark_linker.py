@@ -76,7 +76,7 @@ def _schema():
     )
 
     def kind(column: str):
-        if column == "unique_id":
+        if column in ("unique_id", "address_mask"):
             return LongType()
         if column == "birth_year":
             return IntegerType()
@@ -111,8 +111,8 @@ class SparkLinker(SplinkLinker):
         # EM's iterations would otherwise grow one ever longer query plan
         return SparkAPI(spark_session=self.spark, break_lineage_method="parquet")
 
-    def _register(self, db_api, records: Sequence[LinkageRecord]):
-        cols = prepare_rows(records)
+    def _register(self, db_api, records: Sequence[LinkageRecord], cols=None):
+        cols = cols if cols is not None else prepare_rows(records)
         rows = list(zip(*cols.values(), strict=True))
         frame = self.spark.createDataFrame(rows, schema=_schema())
         # a session outlives a run: each run's input gets its own view name

@@ -31,6 +31,7 @@ from onestory.people.domain.linkage import (
     LinkageRecord,
 )
 from onestory.people.domain.normalise import name_key
+from onestory.people.domain.threshold import ThresholdChoice, choose_threshold
 from onestory.people.engines.dialects import DUCKDB, SqlDialect
 
 RULE_SPLINK = "splink"
@@ -59,8 +60,24 @@ COLUMNS = (
     "pc_sector",
     "pc_district",
     "address_tokens",
+    "address_mask",
     "nhs",
 )
+
+MASK_BITS = 63  # a signed 64-bit integer's non-negative bits
+
+
+def token_mask(tokens) -> int | None:
+    """A 63-bit signature of a set of tokens (one bit per token, by a stable hash): two
+    addresses whose token sets are alike share most bits, so comparing the signatures
+    (bit_count of AND against OR) rules out unlike addresses before the exact Jaccard
+    similarity of their token lists is computed, which is far dearer."""
+    import zlib
+
+    mask = 0
+    for t in tokens:
+        mask |= 1 << (zlib.crc32(t.encode("utf-8")) % MASK_BITS)
+    return mask or None
 
 
 def prepare_rows(records: Sequence[LinkageRecord]) -> dict[str, list]:
@@ -92,6 +109,7 @@ def prepare_rows(records: Sequence[LinkageRecord]) -> dict[str, list]:
         cols["pc_sector"].append(levels.sector or None)
         cols["pc_district"].append(levels.district or None)
         cols["address_tokens"].append(sorted(set(tokens)) or None)
+        cols["address_mask"].append(token_mask(set(tokens)))
         cols["nhs"].append(
             nhs_number.normalise(r.nhs_number) if nhs_number.is_valid(r.nhs_number) else None
         )
@@ -119,7 +137,19 @@ def comparisons(dialect: SqlDialect = DUCKDB) -> list[dict]:
     """The model's comparisons, tuned for UK records: one table for every engine, in the SQL
     DuckDB and Spark share, with the dialect's own fragments where they differ."""
     d = dialect
-    same_address = d.jaccard_at_least("address_tokens_l", "address_tokens_r", 0.7)
+    jaccard = d.jaccard_at_least("address_tokens_l", "address_tokens_r", 0.7)
+    # Each expensive test sits behind a cheap one that every pair passing it must pass too
+    # (CASE evaluates its branches in order, so the dear one runs on few pairs).
+    same_address = (
+        "(CASE WHEN bit_count(address_mask_l & address_mask_r) * 2 "
+        f"< bit_count(address_mask_l | address_mask_r) THEN false ELSE {jaccard} END)"
+    )
+    one_edit = (
+        "(CASE WHEN abs(length(family_l) - length(family_r)) > 1 THEN false "
+        "WHEN left(family_l, 1) <> left(family_r, 1) AND right(family_l, 1) <> right(family_r, 1) "
+        "AND length(family_l) > 2 AND length(family_r) > 2 THEN false "
+        f"ELSE {d.damerau_levenshtein('family_l', 'family_r')} <= 1 END)"
+    )
     return [
         {
             "output_column_name": "nhs_number",
@@ -149,7 +179,7 @@ def comparisons(dialect: SqlDialect = DUCKDB) -> list[dict]:
             "comparison_levels": [
                 _level("family_l IS NULL OR family_r IS NULL", "missing", null=True),
                 _level("family_l = family_r", "exact", tf="family"),
-                _level(f"{d.damerau_levenshtein('family_l', 'family_r')} <= 1", "one edit"),
+                _level(one_edit, "one edit"),
                 _level(_SWAP, "given and family swapped") | _RARE,
                 _level(d.lists_overlap("family_parts_l", "family_parts_r"), "shares a part"),
                 _level(f"{d.jaro_winkler('family_l', 'family_r')} >= 0.88", "similar"),
@@ -184,7 +214,10 @@ def comparisons(dialect: SqlDialect = DUCKDB) -> list[dict]:
                     "missing",
                     null=True,
                 ),
-                _level(f"postcode_l = postcode_r AND {same_address}", "same address"),
+                _level(
+                    f"(CASE WHEN postcode_l = postcode_r THEN {same_address} ELSE false END)",
+                    "same address",
+                ),
                 _level("postcode_l = postcode_r", "same postcode unit"),
                 _level(same_address, "same address, postcode differs"),
                 _level("pc_sector_l = pc_sector_r", "same postcode sector"),
@@ -222,15 +255,42 @@ BLOCKING_RULES = (
 )
 
 
+# Single-field blocks: they find the true pairs whose other fields are all corrupted (a
+# typo in each name, a new address), but their number of pairs grows with the square of
+# the data. Each is used when it yields at most BLOCK_BUDGET_PER_RECORD pairs per record
+# and MAX_BLOCK_PAIRS in all, counted exactly from the data before linking.
+AFFORDABLE_BLOCKS = ("dob", "postcode", "given", "family")
+BLOCK_BUDGET_PER_RECORD = 25
+MAX_BLOCK_PAIRS = 2_000_000
+
+
+def affordable_blocks(cols: dict[str, list]) -> list[str]:
+    """The single-field blocking rules this data can afford (see AFFORDABLE_BLOCKS)."""
+    n = len(cols["unique_id"])
+    budget = min(BLOCK_BUDGET_PER_RECORD * n, MAX_BLOCK_PAIRS)
+    out = []
+    for column in AFFORDABLE_BLOCKS:
+        counts: dict = {}
+        for value in cols[column]:
+            if value is not None:
+                counts[value] = counts.get(value, 0) + 1
+        if sum(k * (k - 1) // 2 for k in counts.values()) <= budget:
+            out.append(f"l.{column} = r.{column}")
+    return out
+
+
 def settings(
-    probability_two_random_records_match: float = 1e-4, dialect: SqlDialect = DUCKDB
+    probability_two_random_records_match: float = 1e-4,
+    dialect: SqlDialect = DUCKDB,
+    extra_blocking: Sequence[str] = (),
 ) -> dict:
     """Splink settings for the model in `dialect`."""
+    rules = [*BLOCKING_RULES, *(r for r in extra_blocking if r not in BLOCKING_RULES)]
     return {
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "comparisons": comparisons(dialect),
-        "blocking_rules_to_generate_predictions": [{"blocking_rule": r} for r in BLOCKING_RULES],
+        "blocking_rules_to_generate_predictions": [{"blocking_rule": r} for r in rules],
         "probability_two_random_records_match": probability_two_random_records_match,
         "retain_matching_columns": False,
         "retain_intermediate_calculation_columns": False,
@@ -260,13 +320,16 @@ class SplinkLinker:
     def __init__(
         self,
         *,
-        link_threshold: float = DEFAULT_LINK_THRESHOLD,
+        link_threshold: float | None = None,
         review_threshold: float = DEFAULT_REVIEW_THRESHOLD,
         seed: int = 42,
-        u_max_pairs: float = 2e6,
+        u_max_pairs: float = 1e6,
         keep_scores: bool = False,
     ) -> None:
-        self.link_threshold = link_threshold
+        # None: chosen after training from the model's estimated precision (ADR 0015)
+        self.fixed_threshold = link_threshold
+        self.link_threshold = link_threshold or DEFAULT_LINK_THRESHOLD
+        self.threshold_choice: ThresholdChoice | None = None
         self.review_threshold = review_threshold
         self.seed = seed
         self.u_max_pairs = u_max_pairs
@@ -274,6 +337,7 @@ class SplinkLinker:
         self.keep_scores = keep_scores
         self.scores: list[tuple[int, int, float]] = []
         self.model: dict | None = None
+        self.blocking: list[str] = list(BLOCKING_RULES)
 
     def _db_api(self):
         import duckdb
@@ -283,8 +347,11 @@ class SplinkLinker:
         con.execute("SET threads TO 2")
         return DuckDBAPI(connection=con)
 
-    def _register(self, db_api, records: Sequence[LinkageRecord]):
-        return db_api.register(prepare_rows(records), dataset_display_name="records")
+    def _register(self, db_api, records: Sequence[LinkageRecord], cols: dict[str, list]):
+        import pyarrow as pa
+
+        # an Arrow table: DuckDB reads it without converting row by row
+        return db_api.register(pa.table(cols), dataset_display_name="records")
 
     def _fetch(self, predictions, *, all_scores: bool) -> tuple[list[tuple], list[tuple]]:
         """(every pair's (id, id, weight) if `all_scores`, else [];
@@ -305,7 +372,11 @@ class SplinkLinker:
 
         # Splink warns (about levels unseen in training) at WARNING; none of it is personal
         # data, but it is noise on the command line.
-        linker = Linker(table, settings(dialect=self.dialect), log_level=logging.ERROR)
+        linker = Linker(
+            table,
+            settings(dialect=self.dialect, extra_blocking=self.blocking),
+            log_level=logging.ERROR,
+        )
         linker.training.estimate_probability_two_random_records_match(
             ["l.nhs = r.nhs", block_on("given", "family", "dob")], recall=0.8
         )
@@ -321,19 +392,34 @@ class SplinkLinker:
         return linker
 
     def score(self, records: Sequence[LinkageRecord]) -> list[ScoredPair]:
-        """Train on `records` and score every blocked pair at or above the review threshold."""
+        """Train on `records` and score every blocked pair at or above the review threshold;
+        choose the link threshold from the model's estimates unless one was given."""
         if len(records) < 2:
             return []
+        cols = prepare_rows(records)
+        self.blocking = [*BLOCKING_RULES, *affordable_blocks(cols)]
         db_api = self._db_api()
-        table = self._register(db_api, records)
+        table = self._register(db_api, records, cols)
         linker = self.train(db_api, table)
         predictions = linker.inference.predict()
         scores, rows = self._fetch(predictions, all_scores=self.keep_scores)
         if self.keep_scores:
             self.scores = [(int(a), int(b), float(w)) for a, b, w in scores]
+        scored = [ScoredPair(int(a), int(b), float(w), float(p)) for a, b, w, p in rows]
+        self.threshold_choice = choose_threshold(p.match_probability for p in scored)
+        self.link_threshold = self.fixed_threshold or self.threshold_choice.threshold
         # stored on the run for real-time scoring, which runs on DuckDB whatever trained it
         self.model = duckdb_model(linker.misc.save_model_to_json())
-        return [ScoredPair(int(a), int(b), float(w), float(p)) for a, b, w, p in rows]
+        self.model[MODEL_EXTRAS] = {
+            "link_threshold": self.link_threshold,
+            "estimated_precision": self.threshold_choice.estimated_precision,
+            "estimated_recall": self.threshold_choice.estimated_recall,
+            "expected_false_links": self.threshold_choice.expected_false_links,
+            # true matches the model expects among the scored pairs it left apart
+            "expected_missed_links": self.threshold_choice.expected_matches
+            * (1 - self.threshold_choice.estimated_recall),
+        }
+        return scored
 
     def cluster(
         self, records: Sequence[LinkageRecord], constraints: Constraints | None = None
@@ -367,6 +453,16 @@ class SplinkLinker:
             if p.match_probability < self.link_threshold and result.root[p.a] != result.root[p.b]
         ]
         return assignments_from(records, result)
+
+
+# OneStory's own entries on a saved model (the chosen threshold and the model's estimates
+# of its errors); taken off before Splink reads the model back.
+MODEL_EXTRAS = "onestory"
+
+
+def model_link_threshold(model: dict) -> float:
+    """The link threshold a run's model was used at (the old fixed one for older runs)."""
+    return float((model or {}).get(MODEL_EXTRAS, {}).get("link_threshold", DEFAULT_LINK_THRESHOLD))
 
 
 def duckdb_model(model: dict) -> dict:
@@ -446,7 +542,8 @@ def _scorer(model: dict):
         db_api = SplinkLinker()._db_api()
         seed = _rows([LinkageRecord(0, "", "", None, "")], {})
         table = db_api.register(seed, dataset_display_name="seed")
-        linker = Linker(table, model, log_level=logging.ERROR)
+        plain = {k: v for k, v in model.items() if k != MODEL_EXTRAS}
+        linker = Linker(table, plain, log_level=logging.ERROR)
         _SCORERS.clear()  # only the current run's model is worth keeping
         _SCORERS[key] = linker
     return linker
