@@ -21,6 +21,7 @@ from onestory.people.actions import (
     ConflictingIdentities,
     checked_reason,
     current_run,
+    decide_and_apply,
     join_people,
     linkage_records,
 )
@@ -32,7 +33,7 @@ from onestory.people.domain.conflicts import (
     strongest_evidence,
 )
 from onestory.people.domain.explain import explain_pair
-from onestory.people.models import MergeRequest, PersonLink
+from onestory.people.models import LinkDecision, MergeRequest, PersonLink
 from onestory.sources.models import SourceRecord
 
 # Evidence compares at most this many records of each person (people hold a handful).
@@ -193,3 +194,31 @@ def decline_merge(*, by: Actor, request_id: int, note: str = "") -> MergeRequest
             detail={"merge_request": request.pk, "people": [request.first_id, request.second_id]},
         )
     return request
+
+
+def link_on_review(
+    *, by: Actor, record_a: int, record_b: int, reason: str = ""
+) -> MergeRequest | None:
+    """A reviewer says two records are the same person. When the people holding them now
+    have conflicting identities, the join waits for a second officer like any conflicting
+    merge (the pending request is returned, nothing is joined or decided yet); otherwise
+    the decision is recorded and applied at once (None)."""
+    require(by, Permission.REVIEW_LINKAGE)
+    holders = dict(
+        PersonLink.objects.filter(
+            run__is_current=True, record_id__in=[record_a, record_b]
+        ).values_list("record_id", "person_id")
+    )
+    a, b = holders.get(record_a), holders.get(record_b)
+    if a is not None and b is not None and a != b:
+        conflicts, _evidence = compare_people((a, b))
+        if conflicts:
+            return request_merge(
+                by=by,
+                people=(a, b),
+                reason=reason or "Same person, on review of a linkage pair",
+            )
+    decide_and_apply(
+        by=by, record_a=record_a, record_b=record_b, decision=LinkDecision.LINK, reason=reason
+    )
+    return None

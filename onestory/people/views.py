@@ -11,7 +11,12 @@ from onestory.access.domain.roles import Permission
 from onestory.access.policy import actor_for_user, require
 from onestory.people import queries
 from onestory.people.actions import current_run, decide_and_apply, unmerge_records
-from onestory.people.merge_actions import confirm_merge, decline_merge, request_merge
+from onestory.people.merge_actions import (
+    confirm_merge,
+    decline_merge,
+    link_on_review,
+    request_merge,
+)
 from onestory.people.models import LinkDecision, Person, PersonLink
 
 
@@ -46,17 +51,27 @@ def review_pair(request, pair_id: int):
     review = queries.review_pair(by=by, pair_id=pair_id)
     if request.method == "POST":
         decision = request.POST.get("decision", "")
-        if decision in {LinkDecision.LINK, LinkDecision.NO_LINK}:
-            decide_and_apply(
-                by=by,
-                record_a=review.pair.record_a_id,
-                record_b=review.pair.record_b_id,
-                decision=decision,
-                reason=request.POST.get("reason", "").strip(),
-            )
-            if decision == LinkDecision.LINK and (person := _holder(review.pair.record_a_id)):
+        reason = request.POST.get("reason", "").strip()
+        a, b = review.pair.record_a_id, review.pair.record_b_id
+        if decision == LinkDecision.LINK:
+            try:
+                pending = link_on_review(by=by, record_a=a, record_b=b, reason=reason)
+            except ValueError as exc:
+                context = {"review": review, "error": str(exc)}
+                return render(request, "people/review_pair.html", context, status=400)
+            if pending is not None:
+                messages.warning(
+                    request,
+                    "These two people's identities conflict, so the merge waits for a second "
+                    "data-quality officer to confirm it.",
+                )
+                return redirect("identity-merge-request", request_id=pending.pk)
+            if person := _holder(a):
                 messages.success(request, "Linked: both records now belong to this person.")
                 return redirect("identity-person", person_id=person.external_id)
+            return redirect("identity-review")
+        if decision == LinkDecision.NO_LINK:
+            decide_and_apply(by=by, record_a=a, record_b=b, decision=decision, reason=reason)
             messages.success(request, "Decision saved: the records stay apart in every run.")
             return redirect("identity-review")
         return render(

@@ -12,7 +12,12 @@ from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
 from onestory.people.actions import ConflictingIdentities, merge_people, run_linkage
 from onestory.people.domain.linkage import DeterministicLinker
-from onestory.people.merge_actions import confirm_merge, decline_merge, request_merge
+from onestory.people.merge_actions import (
+    confirm_merge,
+    decline_merge,
+    link_on_review,
+    request_merge,
+)
 from onestory.people.models import LinkDecision, MergeRequest, PersonLink
 from tests import factories as f
 from tests.integration.test_identity_pages import run_cli
@@ -247,3 +252,34 @@ def test_review_queue_shows_its_size_against_the_models_estimated_errors(officer
     assert 'data-testid="queue-against-errors"' in text
     assert "0.930 or more" in text and "about 2 of its joins" in text
     assert "about 12 true matches" in text and "1 pair is waiting here" in text
+
+
+def test_review_same_person_on_conflicting_identities_waits_for_a_second_officer(conflicting):
+    """A reviewer's "same person" on a queued pair is a merge too: when the two people's
+    identities conflict it waits for a second officer, and nothing is joined or decided."""
+    a, b, _nhs_a, _nhs_b = conflicting
+    people_before = (holder(a), holder(b))
+    request = link_on_review(by=FIRST, record_a=a.pk, record_b=b.pk, reason="Looks like her")
+    assert request is not None and request.status == MergeRequest.PENDING
+    assert set(request.conflicts) >= {"nhs_number", "date_of_birth", "sex"}
+    assert (holder(a), holder(b)) == people_before and holder(a) != holder(b)
+    assert not LinkDecision.objects.exists()
+    confirm_merge(by=SECOND, request_id=request.pk)
+    assert holder(a) == holder(b)
+
+
+def test_review_same_person_without_conflicts_joins_at_once():
+    nhs = f.nhs_number()
+    a = f.source_record(f.source_system("gp"), nhs_number=nhs, given_name="Jo")
+    b = f.source_record(
+        f.source_system("housing"),
+        nhs_number="",
+        given_name="Joanne",
+        family_name="Smithers",
+        postcode="LS9 9ZZ",
+    )
+    run_linkage(by=SYSTEM, linker=DeterministicLinker())
+    assert holder(a) != holder(b)
+    assert link_on_review(by=FIRST, record_a=a.pk, record_b=b.pk) is None
+    assert holder(a) == holder(b)
+    assert LinkDecision.objects.get().decision == LinkDecision.LINK
