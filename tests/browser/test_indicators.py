@@ -8,6 +8,7 @@ import io
 import pytest
 
 from tests import factories as f
+from tests.browser.menu import open_menu_entry
 from tests.integration.test_commissioning import build_borough
 from tests.integration.test_indicators import place_borough
 
@@ -25,7 +26,7 @@ def test_analyst_opens_indicators_chooses_falls_and_downloads_the_csv(live_serve
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/overview/")
 
-    page.get_by_role("link", name="Indicators", exact=True).first.click()
+    open_menu_entry(page, "Indicators")
     page.wait_for_url(f"{base}/evaluation/indicators/")
     assert page.get_by_role("heading", name="Indicators by locality and quarter").is_visible()
     page.select_option("#indicator", "falls_65plus")

@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from onestory.audit.domain.actor import Actor
 from tests import factories as f
+from tests.browser.menu import open_menu_entry
 from tests.initiatives_world import build_world, mdt_scheme
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,11 +25,7 @@ def test_analyst_evaluates_an_mdt_scheme_and_downloads_the_report(live_server, p
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/overview/")
 
-    menu = page.locator('nav[aria-label="Menu"]')
-    link = menu.get_by_role("link", name="Initiatives")
-    if not link.is_visible():  # a long menu folds its last entries under "More"
-        menu.locator("button").first.click()
-    link.click()
+    open_menu_entry(page, "Initiatives")
     page.wait_for_url(f"{base}/initiatives/")
     page.fill("#q", "MDT")
     page.select_option("#kind", "mdt_case_management")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from onestory.market.models import Contract, PoolMember
 from tests import factories as f
+from tests.browser.menu import open_menu_entry
 from tests.integration import _market as m
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,7 +40,7 @@ def test_commissioner_adds_a_contract_and_previews_decommissioning(live_server, 
     base = live_server.url
     _sign_in(page, base, "market.comm", "/overview/")
 
-    page.get_by_role("link", name="Care market").first.click()
+    open_menu_entry(page, "Care market")
     page.wait_for_url(f"{base}/market/")
     _screenshot(page, "market")
     row = page.locator("[data-testid=service-row]", has_text="Home support")
