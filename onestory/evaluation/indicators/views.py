@@ -68,6 +68,7 @@ def indicators_page(request):
             "partnership": partnership or "",
             "linked": linked,
             "quarters": quarters,
+            "quarter_headings": [domain.Quarter.parse(q).words for q in quarters],
             "table": table,
             "error": error,
             "threshold": suppression.THRESHOLD,
