@@ -129,6 +129,15 @@ def test_page_heads_its_quarters_in_words_not_codes(client):
     assert ">2025Q2</th>" not in head
 
 
+def test_page_names_each_locality_not_only_its_code(client):
+    build_borough()
+    place_borough()
+    client.force_login(f.user("analyst.one", role="analyst"))
+    body = client.get(reverse("evaluation-indicators"), FALLS).content.decode()
+    row = body[body.index('data-testid="locality-P01L01"') :]
+    assert '<th scope="row" class="nhsuk-table__header">North <' in row[: row.index("</th>")]
+
+
 def test_page_form_chooses_another_indicator_and_partnership(client):
     build_borough()
     place_borough()
