@@ -55,6 +55,16 @@ class InitiativeLocality(models.Model):
             )
         ]
 
+    @property
+    def start_words(self) -> str:
+        """The start quarter as a reader sees it: "July to September 2025"."""
+        from onestory.evaluation.indicators.domain import Quarter
+
+        try:
+            return Quarter.parse(self.start_quarter).words
+        except ValueError:
+            return self.start_quarter
+
 
 class EvaluationRun(models.Model):
     """One evaluation, kept whole so that it can be read and repeated: its inputs, the

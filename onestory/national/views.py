@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from onestory.access.policy import actor_for_user
 from onestory.national import actions, queries
+from onestory.national.domain.published import label_of, quarter_label
 from onestory.national.models import IntegrationModel
 
 METHODS = (
@@ -71,6 +72,11 @@ def _choice(request, by) -> tuple[dict, dict]:
         "overdispersion": method,
         "indicators": names,
         "quarters": quarters,
+        # What the reader sees: labels, not the published names and quarter codes.
+        "indicator_choices": [(name, label_of(name)) for name in names],
+        "quarter_choices": [(q, quarter_label(q)) for q in quarters],
+        "indicator_label": label_of(indicator) if indicator else "",
+        "quarter_label": quarter_label(quarter) if quarter else "",
     }
     return chosen, errors
 

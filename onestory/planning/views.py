@@ -262,4 +262,36 @@ def overdue(request):
 def report(request):
     """Share of statements in people's own words, across every plan (aggregates only)."""
     by = actor_for_user(request.user, "page")
-    return render(request, "planning/report.html", {"report": queries.own_words_report(by=by)})
+    report = queries.own_words_report(by=by)
+    return render(request, "planning/report.html", {"report": report, "shown": _shown(report)})
+
+
+def _shown(report) -> dict:
+    """The report's counts as shown to commissioners: a count from 1 to 7 as "fewer than 8";
+    where one of own words, representative and drafts is hidden, the smallest other is
+    hidden too (their total is shown), and the percentage goes with its count."""
+    from onestory.commissioning.domain import suppression as s
+
+    share = report.share
+    own, behalf, drafts = s.suppress_counts([share.own_words, share.on_behalf, share.drafts])
+
+    def cell(value, original):
+        if value is not None:
+            return f"{value:,}"
+        return (
+            s.LABEL
+            if s.is_small(original)
+            else "not shown, so that a smaller count cannot be worked out"
+        )
+
+    return {
+        "threshold": s.THRESHOLD,
+        "plans": s.show(report.plans),
+        "carer_plans": s.show(report.carer_plans),
+        "statements": s.show(share.total),
+        "own_words": cell(own, share.own_words),
+        "percent_own_words": None if own is None else share.percent_own_words,
+        "on_behalf": cell(behalf, share.on_behalf),
+        "drafts": cell(drafts, share.drafts),
+        "plans_with_any_own_words": s.show(report.plans_with_any_own_words),
+    }

@@ -119,6 +119,25 @@ def test_page_shows_one_indicator_by_locality_and_quarter_with_its_csv(client):
     assert june["numerator"] == "10" and june["denominator"] == "40"
 
 
+def test_page_heads_its_quarters_in_words_not_codes(client):
+    build_borough()
+    place_borough()
+    client.force_login(f.user("analyst.one", role="analyst"))
+    body = client.get(reverse("evaluation-indicators"), FALLS).content.decode()
+    head = body.split('data-testid="indicator-table"', 1)[-1].split("</thead>", 1)[0]
+    assert ">April to June 2025</th>" in head
+    assert ">2025Q2</th>" not in head
+
+
+def test_page_names_each_locality_not_only_its_code(client):
+    build_borough()
+    place_borough()
+    client.force_login(f.user("analyst.one", role="analyst"))
+    body = client.get(reverse("evaluation-indicators"), FALLS).content.decode()
+    row = body[body.index('data-testid="locality-P01L01"') :]
+    assert '<th scope="row" class="nhsuk-table__header">North <' in row[: row.index("</th>")]
+
+
 def test_page_form_chooses_another_indicator_and_partnership(client):
     build_borough()
     place_borough()

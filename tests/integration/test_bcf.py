@@ -271,6 +271,15 @@ def test_plan_shows_the_partnerships_metrics_beside_targets(ash):
     assert event.detail["area"].endswith("(ASH)")
 
 
+def test_plan_links_to_the_metrics_page_for_the_same_year(ash, client):
+    user, by = staff()
+    agreement, _scheme = agreement_with_a_scheme(ash, by)
+    client.force_login(user)
+    html = client.get(reverse("bcf-plan", args=[agreement.external_id])).content.decode()
+    link = html[html.index('data-testid="metrics-link"') :]
+    assert f'href="{reverse("commissioning")}?year=2025-26"' in link[: link.index("</p>")]
+
+
 def test_plan_without_linked_records_shows_targets_and_says_so(ash, client):
     user, by = staff()
     agreement, _scheme = agreement_with_a_scheme(ash, by)

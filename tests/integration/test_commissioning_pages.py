@@ -47,6 +47,8 @@ def test_page_shows_the_metrics_and_segments_for_the_year(borough, client):
     assert "22,500.0" in permanent[: permanent.index("</tr>")]
     assert '<strong data-testid="segments-total">49</strong>' in html
     assert "Population segments on 31 March 2026" in html
+    link = html[html.index('data-testid="bcf-link"') :]
+    assert f'href="{reverse("bcf-home")}"' in link[: link.index("</p>")]
     frailty = html[html.index('data-testid="segment-frailty_dementia"') :]
     assert ">12<" in frailty[: frailty.index("</tr>")]
     assert "selected>2025-26" in html

@@ -225,6 +225,21 @@ def test_scheme_spend_form_records_a_quarter_and_audits(client, ash, commissione
     assert scheme.actual_q2 is None
 
 
+def test_targets_show_large_rates_with_thousands_commas(client, ash, commissioner):  # noqa: F811
+    from onestory.bcf.domain import targets
+
+    agreement, _ = _plan(ash)
+    url = reverse("bcf-targets", args=[agreement.external_id])
+    form = {"year": "2025-26", "metric": targets.FALLS, "annual": "2000", "q1": "1500"}
+    assert client.post(url, {**form, "q2": "", "q3": "", "q4": ""}).status_code == 302
+    for page in (url, reverse("bcf-plan", args=[agreement.external_id])):
+        html = client.get(page, {"year": "2025-26"}).content.decode()
+        row = html[html.index(f'data-testid="target-{targets.FALLS}"') :]
+        row = row[: row.index("</tr>")]
+        assert "2,000.0" in row or "1,500.0" in row
+        assert "2000" not in row and "1500" not in row
+
+
 def test_targets_form_sets_a_target_and_trajectory_and_audits(client, ash, commissioner):  # noqa: F811
     agreement, _ = _plan(ash)
     url = reverse("bcf-targets", args=[agreement.external_id])

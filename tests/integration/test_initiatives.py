@@ -370,6 +370,14 @@ def test_register_page_searches_and_suppresses_small_people_reached(world, clien
     assert html.count('data-testid="initiative-row"') == 2
 
 
+def test_register_and_initiative_pages_say_when_a_place_started_in_words(world, client):
+    initiative = mdt_scheme(ANALYST)
+    client.force_login(f.user("ann.analyst", role="analyst", org=f.organisation("QWO", "ICB")))
+    for url in (reverse("initiatives"), reverse("initiative", args=[initiative.external_id])):
+        html = client.get(url).content.decode()
+        assert "from January to March 2025" in html and "from 2025Q1" not in html
+
+
 def test_run_page_shows_lived_experience_beside_the_numbers(world, client):
     when = datetime(2025, 2, 10, 12, tzinfo=UTC)
     for p in world["people"]["L1"]:

@@ -155,6 +155,25 @@ def test_overview_counts_people_without_opt_outs_and_hides_small_numbers(client)
     assert "fewer than 8" in html[html.index('data-testid="suppression-note"') :]
 
 
+def test_overview_says_when_records_were_last_linked_without_the_method_code(client):
+    _borough()
+    run = f.current_run()
+    client.force_login(_staff("commissioner.demo", "commissioner", "commissioner"))
+    html = client.get(reverse("overview")).content.decode()
+    assert "Records last linked" in html and f"(run {run.version})" in html
+    assert run.method not in html
+
+
+def test_overview_lists_every_page_of_the_menu_the_header_folds_away(client):
+    client.force_login(_staff("commissioner.demo", "commissioner", "commissioner"))
+    html = client.get(reverse("overview")).content.decode()
+    pages = html[html.index('data-testid="pages"') :]
+    pages = pages[: pages.index("</nav>")]
+    for name in ("commissioning", "bcf-home", "market", "evaluation-indicators", "who-pays"):
+        assert f'href="{reverse(name)}"' in pages
+    assert f'href="{reverse("overview")}"' not in pages  # not the page itself
+
+
 def test_overview_shows_no_name_and_is_audited_with_counts_only(client):
     people = _borough()
     client.force_login(_staff("analyst.demo", "analyst", "commissioner"))

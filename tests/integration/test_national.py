@@ -218,6 +218,22 @@ def test_national_page_shows_the_funnel_table_and_trend(national_analyst, publis
     assert event.detail["places"] == 3 and event.detail["budget"] == "aligned"
 
 
+def test_national_page_names_indicators_and_quarters_in_words_not_codes(
+    national_analyst, published
+):
+    response = national_analyst.get(reverse("national"), {"quarter": "2025Q3"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    h1 = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert "Emergency admissions, per 100,000" in h1 and "July to September 2025" in h1
+    assert "emergency_admissions" not in h1 and "2025Q3" not in h1
+    # The choices keep their codes as values but show labels.
+    assert (
+        '<option value="emergency_admissions" selected>Emergency admissions, per 100,000<' in html
+    )
+    assert '<option value="2025Q2">April to June 2025</option>' in html
+
+
 def test_national_page_names_a_bad_choice(national_analyst, published):
     response = national_analyst.get(reverse("national"), {"indicator": "nonsense", "level": "ward"})
     assert response.status_code == 400

@@ -206,6 +206,24 @@ def test_carers_plan_links_to_the_cared_for_persons_plan(plan, social_worker):
     assert queries.get_plan(plan.person, by=sw2).carer_plans[0]["name"] == "Jean Oldroyd"
 
 
+def test_own_words_report_page_shows_small_counts_as_fewer_than_8(
+    client, plan, social_worker, person
+):
+    actions.propose_statement(plan, "matters", "In my words.", by=person)
+    for n in range(10):
+        actions.propose_statement(plan, "matters", f"Draft {n}.", by=social_worker)
+    client.force_login(f.user("comm", role="commissioner"))
+    html = client.get("/plans/report/").content.decode()
+    report = html.split('data-testid="report"', 1)[1].split("</dl>", 1)[0]
+    values = [v.split("</dd>", 1)[0] for v in report.split('summary-list__value">')[1:]]
+    plans, statements, own, behalf, drafts, with_own = values
+    assert plans.startswith("fewer than 8") and with_own == "fewer than 8"
+    assert own == "fewer than 8" and "%" not in own  # one statement: not shown, nor its share
+    assert statements == "11" and behalf == "0"
+    assert drafts.startswith("not shown")  # else 11 - 0 - 10 gives the one away
+    assert 'data-testid="suppression-note"' in html
+
+
 def test_own_words_report_counts_by_voice(plan, social_worker, person):
     actions.propose_statement(plan, "matters", "A.", by=person)
     actions.propose_statement(plan, "matters", "B.", by=social_worker)

@@ -187,6 +187,12 @@ class Quarter:
         return f"{self.year}Q{self.q}"
 
     @property
+    def words(self) -> str:
+        """The quarter as a reader sees it: "July to September 2025"."""
+        months = ("January to March", "April to June", "July to September", "October to December")
+        return f"{months[self.q - 1]} {self.year}"
+
+    @property
     def start(self) -> date:
         return date(self.year, 3 * self.q - 2, 1)
 

@@ -54,8 +54,14 @@ def indicators_page(request):
         by_place: dict[tuple[str, str], dict[str, dict]] = {}
         for r in rows:
             by_place.setdefault((r["partnership"], r["locality"]), {})[r["quarter"]] = r
+        names = {loc.code: loc.name for loc in places.localities()}
         table = [
-            {"partnership": p, "locality": loc, "cells": [cells[q] for q in quarters]}
+            {
+                "partnership": p,
+                "locality": loc,
+                "name": names.get(loc, loc),
+                "cells": [cells[q] for q in quarters],
+            }
             for (p, loc), cells in sorted(by_place.items())
         ]
     return render(
@@ -68,6 +74,7 @@ def indicators_page(request):
             "partnership": partnership or "",
             "linked": linked,
             "quarters": quarters,
+            "quarter_headings": [domain.Quarter.parse(q).words for q in quarters],
             "table": table,
             "error": error,
             "threshold": suppression.THRESHOLD,

@@ -56,6 +56,27 @@ def kind_of(indicator: str) -> str:
     return "proportion" if indicator.endswith("_pct") else "rate"
 
 
+def label_of(indicator: str) -> str:
+    """The words a reader sees for an indicator: OneStory's own label for its indicators;
+    any other published name with its underscores read as spaces."""
+    from onestory.evaluation.indicators import domain as indicators
+
+    known = indicators.INDICATORS.get(indicator)
+    if known is not None:
+        return known.label
+    words = indicator.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+MONTHS = ("January to March", "April to June", "July to September", "October to December")
+
+
+def quarter_label(quarter: str) -> str:
+    """A calendar quarter like 2025Q3 in words: "July to September 2025"."""
+    year, q = quarter_key(quarter)
+    return f"{MONTHS[q - 1]} {year}"
+
+
 def quarter_key(quarter: str) -> tuple[int, int]:
     m = QUARTER.match(quarter)
     if not m:
