@@ -293,10 +293,15 @@ class OwnWordsReport:
 def own_words_report(*, by: Actor) -> OwnWordsReport:
     """Across every plan: how many statements are in the person's own words, on their
     behalf, or still professional drafts. Aggregates only (no person), for roles with
-    VIEW_AGGREGATES or the system. Audited."""
+    VIEW_AGGREGATES or the system; people who opted out of secondary use are left out.
+    Audited."""
     if by.role != "system" and not has_permission(by, Permission.VIEW_AGGREGATES):
         raise PermissionDenied("Your role does not allow: view aggregates")
-    rows = PlanStatement.objects.only(
+    from onestory.access.queries import people_opted_out
+
+    # People who opted out of secondary use are not counted, as in every aggregate.
+    plans = Plan.objects.exclude(person_id__in=people_opted_out())
+    rows = PlanStatement.objects.filter(plan__in=plans).only(
         "plan_id",
         "text",
         "written_by_kind",
@@ -314,8 +319,8 @@ def own_words_report(*, by: Actor) -> OwnWordsReport:
         if provenance.voice(state) == provenance.OWN_WORDS:
             with_own.add(r.plan_id)
     report = OwnWordsReport(
-        plans=Plan.objects.filter(kind=PlanKind.PERSON).count(),
-        carer_plans=Plan.objects.filter(kind=PlanKind.CARER).count(),
+        plans=plans.filter(kind=PlanKind.PERSON).count(),
+        carer_plans=plans.filter(kind=PlanKind.CARER).count(),
         share=provenance.share(states),
         plans_with_any_own_words=len(with_own),
     )

@@ -6,9 +6,11 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from onestory.access.models import SecondaryUseOptOut
 from onestory.access.policy import actor_for_user
 from onestory.audit.models import AuditEvent
 from onestory.planning import actions, queries
@@ -232,6 +234,17 @@ def test_own_words_report_counts_by_voice(plan, social_worker, person):
     assert report.plans == 1 and report.plans_with_any_own_words == 1
     with pytest.raises(PermissionDenied):
         queries.own_words_report(by=social_worker)
+
+
+def test_own_words_report_leaves_out_people_who_opted_out_of_secondary_use(
+    plan, social_worker, person
+):
+    actions.propose_statement(plan, "matters", "A.", by=person)
+    commissioner = actor_for_user(f.user("c2", role="commissioner"))
+    assert queries.own_words_report(by=commissioner).plans == 1
+    SecondaryUseOptOut.objects.create(person=plan.person, opted_out_at=timezone.now(), set_by="t")
+    report = queries.own_words_report(by=commissioner)
+    assert report.plans == 0 and report.share.own_words == 0
 
 
 def test_actions_are_audited_with_ids_only(plan, social_worker):
