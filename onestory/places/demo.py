@@ -1,6 +1,7 @@
 """The demo borough as one partnership of two localities: its council and acute trust, and
-its GP practices split between a north and a south locality. Demo only; loading the same
-catalogue again changes nothing."""
+its GP practices in turn in a north and a south locality (so a borough using only its first
+practices still has people in both). Demo only; loading the same catalogue again changes
+nothing."""
 
 from onestory.places import actions
 from onestory.places.domain.catalogue import Catalogue, LocalityRow, PartnershipRow, PracticeRow
@@ -13,7 +14,6 @@ LOCALITIES = (("ASH-N", "Ashbridge North"), ("ASH-S", "Ashbridge South"))
 def demo_catalogue() -> Catalogue:
     council_code, council_name = ref.COUNCIL
     trust_code, trust_name = ref.ACUTE_TRUST
-    half = (len(ref.GP_PRACTICES) + 1) // 2
     return Catalogue(
         partnerships=[
             PartnershipRow(
@@ -27,7 +27,7 @@ def demo_catalogue() -> Catalogue:
         ],
         localities=[LocalityRow(code, name, PARTNERSHIP) for code, name in LOCALITIES],
         practices=[
-            PracticeRow(ods, LOCALITIES[0 if i < half else 1][0])
+            PracticeRow(ods, LOCALITIES[i % 2][0])
             for i, (ods, _name) in enumerate(ref.GP_PRACTICES)
         ],
     )
