@@ -78,7 +78,7 @@ def _admissions(endpoint: str, body: bytes) -> str:
         and r["group"] == "healthy"
         and r["measure"] == "emergency_admissions"
     ]
-    return "fewer than 8" if row["suppressed"] == "yes" else str(row["value"])
+    return "not shown" if row["suppressed"] == "yes" else str(row["value"])
 
 
 @pytest.mark.parametrize("refused", [False, True], ids=["no-opt-out", "opted-out"])

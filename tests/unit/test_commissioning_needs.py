@@ -219,3 +219,12 @@ def test_export_rows_mark_withheld_cells_empty_and_suppressed():
 )
 def test_spreadsheet_safe_keeps_text_from_being_read_as_a_formula(value, safe):
     assert needs.spreadsheet_safe(value) == safe
+
+
+def test_a_withheld_needs_figure_reads_not_shown_never_fewer_than_8():
+    """A hidden cell may be a count of 1 to 7 or a large one hidden so that a total cannot
+    give a small one away: the page cannot say "fewer than 8" for both."""
+    from onestory.commissioning.templatetags.needs import shown
+
+    assert shown(None) == "not shown"
+    assert shown(0) == "0" and shown(1234) == "1,234"

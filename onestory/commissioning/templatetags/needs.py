@@ -1,17 +1,18 @@
-"""Filters for the needs page: a withheld figure reads "fewer than 8", never "0" or blank."""
+"""Filters for the needs page: a withheld figure reads "not shown", never "0" or blank. The
+page cannot tell a count of 1 to 7 from a larger one hidden so that a total cannot give it
+away, so it says neither "fewer than 8" (which would be wrong for the second) nor a number."""
 
 from django import template
 
-from onestory.commissioning.domain import suppression
-
 register = template.Library()
+HIDDEN = "not shown"
 
 
 @register.filter
 def shown(value) -> str:
-    """A count as shown: withheld (None) as "fewer than 8", else with thousands commas."""
+    """A count as shown: withheld (None) as "not shown", else with thousands commas."""
     if value is None:
-        return suppression.LABEL
+        return HIDDEN
     return f"{value:,}"
 
 
