@@ -117,7 +117,7 @@ def test_engine_links_febrl1_from_a_mapping_file(engine, febrl1):
     assert recall >= 0.9  # 0.938 measured on both engines
 
 
-def test_engines_agree_on_febrl1(spark_session, febrl1):
+def test_spark_and_duckdb_engines_agree_on_febrl1(spark_session, febrl1):
     duck, _ = febrl1("duckdb")
     spark, _ = febrl1("spark")
 
