@@ -88,9 +88,10 @@ def realtime(n: int, truth: dict) -> None:
     from django.db import transaction
 
     from onestory.audit.domain.actor import Actor
-    from onestory.people.actions import current_run, link_new_record, run_linkage
+    from onestory.people.actions import current_run, run_linkage
     from onestory.people.engines.splink_linker import SplinkLinker
     from onestory.people.models import PersonLink
+    from onestory.people.realtime_actions import link_new_record
     from onestory.sources.models import SourceRecord, SourceSystem
 
     by = Actor.system("bench")

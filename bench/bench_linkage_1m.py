@@ -14,7 +14,7 @@ The views become linkage records straight away, normalised as the importer does,
 2. the Splink engine (`SplinkLinker`, DuckDB): train, score, cluster under constraints;
 3. `--lookups` single-record lookups: a copy of an existing record with its NHS number
    removed (so the model decides) is matched against in-memory indexes that mirror the
-   real-time candidate queries (`people.actions._candidates`), then scored with the run's
+   real-time candidate queries (`people.realtime_actions._candidates`), then scored with the run's
    trained model (`score_new_record`); the baseline is the same lookup decided by the
    deterministic rule instead of the model.
 

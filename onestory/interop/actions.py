@@ -200,8 +200,8 @@ def index_sources(*, by: Actor) -> int:
 
 def _link_new(by: Actor) -> None:
     """New patients join the current person index at once (a trickle is linked record by
-    record by `people.actions.link_new_records`; a big batch waits for `onestory link`)."""
-    from onestory.people.actions import link_new_records
+    record by `people.realtime_actions.link_new_records`; a big batch waits for `onestory link`)."""
+    from onestory.people.realtime_actions import link_new_records
 
     link_new_records(by=by)
 

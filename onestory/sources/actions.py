@@ -148,7 +148,7 @@ def import_path(
             progress.file_finished(file_path, file_result)
     # A trickle of new people (an API call, a small extract) joins the current person index
     # at once; a large batch waits for `onestory link`, which retrains.
-    from onestory.people.actions import link_new_records
+    from onestory.people.realtime_actions import link_new_records
 
     result.linked_at_once = link_new_records(by=by)
     return result

@@ -7,10 +7,11 @@ import pytest
 
 from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
-from onestory.people.actions import link_new_record, link_new_records, run_linkage
+from onestory.people.actions import run_linkage
 from onestory.people.domain.linkage import DeterministicLinker
 from onestory.people.engines.splink_linker import SplinkLinker
 from onestory.people.models import LinkageRun, Person, PersonLink
+from onestory.people.realtime_actions import link_new_record, link_new_records
 from onestory.sources.actions import import_path
 from onestory.sources.models import SourceRecord
 from onestory.synthetic import REFERENCE_DATE, generate
@@ -99,3 +100,10 @@ def test_link_new_records_links_a_trickle_and_leaves_a_batch():
     assert link_new_records(by=BY) == 2
     assert PersonLink.objects.filter(run__is_current=True).values("person").distinct().count() == 1
     assert link_new_records(by=BY) == 0
+
+
+def test_realtime_actions_old_import_path_still_resolves():
+    from onestory.people import actions, realtime_actions
+
+    assert actions.link_new_record is realtime_actions.link_new_record
+    assert actions.link_new_records is realtime_actions.link_new_records
