@@ -15,6 +15,7 @@ from onestory.audit.domain.actor import Actor
 from onestory.people.actions import current_run, linkage_records
 from onestory.people.domain import nhs_number
 from onestory.people.domain.explain import FieldAgreement, explain_pair
+from onestory.people.domain.harm import Impact, order_by_harm, queue_estimate
 from onestory.people.domain.history import Decision, group_decisions
 from onestory.people.models import LinkDecision, MergeRequest, Person, PersonLink, ReviewPair
 from onestory.record.domain.dates import nhs_date
@@ -34,21 +35,106 @@ def _decided_pairs(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], LinkDe
     return {p: latest[p] for p in pairs if p in latest}
 
 
-def list_review_pairs(*, by: Actor, limit: int = 200) -> list[ReviewPair]:
-    """The current run's uncertain pairs nobody has decided yet, most likely first."""
-    require(by, Permission.REVIEW_LINKAGE)
-    run = current_run()
-    if run is None:
-        return []
+RECENT_DAYS = 365
+_CHUNK = 5000
+
+
+def _chunks(ids: list[int]):
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def _impacts(run, pairs: list[ReviewPair]) -> dict[int, Impact]:
+    """For each pair (by id): what is known about the two people its records belong to now
+    (safeguarding, open care, recent activity, how many sources hold them). Counts and
+    flags only; nothing here leaves this function except the `Impact`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from onestory.sources.domain.facts import SAFEGUARDING
+    from onestory.sources.models import SourceEvent
+
+    record_ids = sorted({i for p in pairs for i in (p.record_a_id, p.record_b_id)})
+    person_of: dict[int, int] = {}
+    for chunk in _chunks(record_ids):
+        person_of.update(
+            PersonLink.objects.filter(run=run, record_id__in=chunk).values_list(
+                "record_id", "person_id"
+            )
+        )
+    people = sorted(set(person_of.values()))
+    records_of: dict[int, set[int]] = {}
+    systems_of: dict[int, set[int]] = {}
+    for chunk in _chunks(people):
+        for rid, pid, sid in PersonLink.objects.filter(run=run, person_id__in=chunk).values_list(
+            "record_id", "person_id", "record__system_id"
+        ):
+            records_of.setdefault(pid, set()).add(rid)
+            systems_of.setdefault(pid, set()).add(sid)
+            person_of.setdefault(rid, pid)
+    all_records = sorted({r for rs in records_of.values() for r in rs} | set(record_ids))
+    since = timezone.now().date() - timedelta(days=RECENT_DAYS)
+    safeguarding: set[int] = set()
+    open_care: set[int] = set()
+    recent: set[int] = set()
+    for chunk in _chunks(all_records):
+        events = SourceEvent.objects.filter(record_id__in=chunk)
+        safeguarding.update(
+            events.filter(category=SAFEGUARDING).values_list("record_id", flat=True).distinct()
+        )
+        open_care.update(
+            events.filter(kind="service", end__isnull=True)
+            .values_list("record_id", flat=True)
+            .distinct()
+        )
+        recent.update(
+            events.filter(start__gte=since).values_list("record_id", flat=True).distinct()
+        )
+    out: dict[int, Impact] = {}
+    for p in pairs:
+        sides = {p.record_a_id, p.record_b_id}
+        systems: set[int] = {p.record_a.system_id, p.record_b.system_id}
+        for r in (p.record_a_id, p.record_b_id):
+            pid = person_of.get(r)
+            if pid is not None:
+                sides |= records_of.get(pid, set())
+                systems |= systems_of.get(pid, set())
+        out[p.pk] = Impact(
+            safeguarding=bool(sides & safeguarding),
+            open_care=bool(sides & open_care),
+            recent_activity=bool(sides & recent),
+            sources=len(systems),
+        )
+    return out
+
+
+def _open_pairs(run) -> list[ReviewPair]:
     pairs = list(
         ReviewPair.objects.filter(run=run).select_related("record_a__system", "record_b__system")
     )
     decided = _decided_pairs([(p.record_a_id, p.record_b_id) for p in pairs])
-    open_pairs = [p for p in pairs if (p.record_a_id, p.record_b_id) not in decided][:limit]
+    return [p for p in pairs if (p.record_a_id, p.record_b_id) not in decided]
+
+
+def list_review_pairs(*, by: Actor, limit: int = 200) -> list[ReviewPair]:
+    """The current run's uncertain pairs nobody has decided yet, highest expected harm first
+    (ADR 0029): each pair carries `.harm` (score and reasons)."""
+    require(by, Permission.REVIEW_LINKAGE)
+    run = current_run()
+    if run is None:
+        return []
+    pairs = _open_pairs(run)
+    impacts = _impacts(run, pairs)
+    ordered = order_by_harm([(p, p.match_probability, impacts[p.pk]) for p in pairs])
+    open_pairs = []
+    for p, harm in ordered[:limit]:
+        p.harm = harm  # type: ignore[attr-defined]
+        open_pairs.append(p)
     record_event(
         by=by,
         action="people.view_review_queue",
-        detail={"run": run.version, "pairs": len(open_pairs)},
+        detail={"run": run.version, "pairs": len(open_pairs), "open": len(pairs)},
     )
     return open_pairs
 
@@ -61,15 +147,24 @@ class QueueSummary:
     link_threshold: float | None
     expected_false_links: float | None  # wrong joins the model expects it made
     expected_missed_links: float | None  # true matches it expects it left apart
+    # Among the pairs waiting in review, by their own probabilities (ADR 0029):
+    queue_expected_matches: float = 0.0
+    queue_expected_non_matches: float = 0.0
 
 
-def queue_summary(*, by: Actor, open_pairs: int) -> QueueSummary:
-    """The model's estimates saved on the current run (none for rule-based runs)."""
+def queue_summary(*, by: Actor, open_pairs: int | None = None) -> QueueSummary:
+    """The model's estimates saved on the current run (none for rule-based runs), beside
+    the review queue's whole size (every open pair, not only the ones a page shows) and
+    what its pairs' probabilities say they hold."""
     require(by, Permission.REVIEW_LINKAGE)
     run = current_run()
     extras = (run.model or {}).get("onestory", {}) if run else {}
+    waiting = _open_pairs(run) if run else []
+    est = queue_estimate([p.match_probability for p in waiting])
     return QueueSummary(
-        open_pairs=open_pairs,
+        open_pairs=est.pairs,
+        queue_expected_matches=est.expected_matches,
+        queue_expected_non_matches=est.expected_non_matches,
         link_threshold=extras.get("link_threshold"),
         expected_false_links=extras.get("expected_false_links"),
         expected_missed_links=extras.get("expected_missed_links"),

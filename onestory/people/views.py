@@ -32,7 +32,7 @@ def review_queue(request):
         {
             "pairs": pairs,
             "merges": queries.pending_merges(by=by),
-            "summary": queries.queue_summary(by=by, open_pairs=len(pairs)),
+            "summary": queries.queue_summary(by=by),
         },
     )
 

@@ -137,3 +137,44 @@ def test_review_pages_refuse_roles_without_review_permission(client, pair):
             record_b=pair[1].pk,
             decision="link",
         )
+
+
+class TwoPairLinker(DeterministicLinker):
+    """The deterministic rule, plus the given uncertain pairs (id, id, probability)."""
+
+    def __init__(self, pairs):
+        super().__init__()
+        self.pairs = pairs
+
+    def cluster(self, records, constraints=None):
+        out = super().cluster(records, constraints)
+        self.uncertain_pairs = [Edge(a, b, p, "splink") for a, b, p in self.pairs]
+        return out
+
+
+def test_review_queue_ordered_by_expected_harm_with_reason(officer):
+    quiet_a = f.source_record(f.source_system("gp"), given_name="John", family_name="Quiet")
+    quiet_b = f.source_record(f.source_system("housing"), given_name="Jon", family_name="Quiet")
+    flagged_a = f.source_record(
+        f.source_system("childrens"), given_name="Rosa", family_name="Flag", postcode="LS6 1AA"
+    )
+    flagged_b = f.source_record(
+        f.source_system("community"), given_name="Rose", family_name="Flagg", postcode="LS6 1AB"
+    )
+    f.source_event(flagged_a, category="safeguarding", title="Child protection plan")
+    # The quiet pair is the more likely and the more uncertain (0.5); the flagged one (0.3)
+    # costs more if decided wrongly, so it comes first.
+    run_linkage(
+        by=SYSTEM,
+        linker=TwoPairLinker([(quiet_a.pk, quiet_b.pk, 0.5), (flagged_a.pk, flagged_b.pk, 0.3)]),
+    )
+
+    page = officer.get(reverse("identity-review")).content.decode()
+
+    first = page.index('data-testid="harm-reason"')
+    assert page[first : first + 60].count("safeguarding") == 1
+    assert "no activity recorded" in page[first + 60 :]
+    assert 'data-testid="queue-estimate">2 pairs are waiting' in page
+    assert "about 1 of them are the same person and about 1 are not" in page
+    viewed = AuditEvent.objects.filter(action="people.view_review_queue").last()
+    assert viewed.detail["open"] == 2

@@ -32,3 +32,12 @@ def test_order_by_harm_puts_open_care_above_equal_uncertainty():
         [("quiet", 0.6, Impact()), ("care", 0.6, Impact(open_care=True)), ("sure", 0.99, Impact())]
     )
     assert [k for k, _ in ordered] == ["care", "quiet", "sure"]
+
+
+def test_queue_estimate_sums_the_pairs_probabilities():
+    from onestory.people.domain.harm import queue_estimate
+
+    est = queue_estimate([0.5, 0.9, 0.6])
+    assert est.pairs == 3
+    assert est.expected_matches == pytest.approx(2.0)
+    assert est.expected_non_matches == pytest.approx(1.0)

@@ -77,3 +77,23 @@ def order_by_harm[K](items: list[tuple[K, float, Impact]]) -> list[tuple[K, Harm
     given order (so the same queue always reads the same way)."""
     scored = [(key, expected_harm(p, impact)) for key, p, impact in items]
     return sorted(scored, key=lambda t: -t[1].score)
+
+
+@dataclass(frozen=True)
+class QueueEstimate:
+    """What the pairs waiting in review hold, by the model's own probabilities: if every
+    one were left apart, about `expected_matches` true matches would be missed; if every
+    one were joined, about `expected_non_matches` joins would be wrong."""
+
+    pairs: int
+    expected_matches: float  # sum of p
+    expected_non_matches: float  # sum of 1 - p
+
+
+def queue_estimate(probabilities: list[float]) -> QueueEstimate:
+    matches = sum(min(1.0, max(0.0, p)) for p in probabilities)
+    return QueueEstimate(
+        pairs=len(probabilities),
+        expected_matches=matches,
+        expected_non_matches=len(probabilities) - matches,
+    )
