@@ -8,6 +8,7 @@ one who asked withdraws it. Each change of state is one audit event: `people.mer
 `people.merge` (the merge itself, naming the request), `people.merge_refused`,
 `people.merge_withdrawn`. Audit details hold ids and field names, never values."""
 
+from dataclasses import dataclass
 from itertools import islice
 
 from django.db import transaction
@@ -33,7 +34,7 @@ from onestory.people.domain.conflicts import (
     strongest_evidence,
 )
 from onestory.people.domain.explain import explain_pair
-from onestory.people.models import LinkDecision, MergeRequest, PersonLink
+from onestory.people.models import LinkDecision, MergeRequest, PersonLink, ReviewPair
 from onestory.sources.models import SourceRecord
 
 # Evidence compares at most this many records of each person (people hold a handful).
@@ -222,3 +223,39 @@ def link_on_review(
         by=by, record_a=record_a, record_b=record_b, decision=LinkDecision.LINK, reason=reason
     )
     return None
+
+
+@dataclass
+class BatchOutcome:
+    decided: int  # pairs decided and applied now
+    waiting: list[MergeRequest]  # "same person" on conflicting identities: a second officer
+
+
+def decide_review_batch(
+    *, by: Actor, pair_ids: list[int], decision: str, reason: str = ""
+) -> BatchOutcome:
+    """One reviewer's decision on several pairs of the current queue in one submission.
+    Each pair is still its own decision with its own audit event, made exactly as on the
+    pair's own page: "same person" on two people whose identities conflict waits for a
+    second officer (four eyes) like any conflicting merge; the rest apply at once."""
+    require(by, Permission.REVIEW_LINKAGE)
+    if decision not in (LinkDecision.LINK, LinkDecision.NO_LINK):
+        raise ValueError("Choose same person or not the same person.")
+    pairs = list(
+        ReviewPair.objects.filter(pk__in=pair_ids, run__is_current=True)
+        .order_by("id")
+        .values_list("record_a_id", "record_b_id")
+    )
+    if not pairs:
+        raise ValueError("Select at least one pair from the queue.")
+    outcome = BatchOutcome(decided=0, waiting=[])
+    for a, b in pairs:
+        if decision == LinkDecision.LINK:
+            pending = link_on_review(by=by, record_a=a, record_b=b, reason=reason)
+            if pending is not None:
+                outcome.waiting.append(pending)
+                continue
+        else:
+            decide_and_apply(by=by, record_a=a, record_b=b, decision=decision, reason=reason)
+        outcome.decided += 1
+    return outcome

@@ -130,6 +130,7 @@ def list_review_pairs(*, by: Actor, limit: int = 200) -> list[ReviewPair]:
     open_pairs = []
     for p, harm in ordered[:limit]:
         p.harm = harm  # type: ignore[attr-defined]
+        p.records = (p.record_a, p.record_b)  # type: ignore[attr-defined]
         open_pairs.append(p)
     record_event(
         by=by,

@@ -13,6 +13,7 @@ from onestory.people import queries
 from onestory.people.actions import current_run, decide_and_apply, unmerge_records
 from onestory.people.merge_actions import (
     confirm_merge,
+    decide_review_batch,
     decline_merge,
     link_on_review,
     request_merge,
@@ -35,6 +36,34 @@ def review_queue(request):
             "summary": queries.queue_summary(by=by),
         },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def review_batch(request):
+    """Several pairs of the queue decided in one submission (each its own audited
+    decision; conflicting "same person" pairs wait for a second officer)."""
+    by = actor_for_user(request.user, "page")
+    pair_ids = [int(i) for i in request.POST.getlist("pair") if i.isdigit()]
+    try:
+        outcome = decide_review_batch(
+            by=by,
+            pair_ids=pair_ids,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", "").strip(),
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("identity-review")
+    text = f"{outcome.decided} pair{'s' if outcome.decided != 1 else ''} decided."
+    if outcome.waiting:
+        n = len(outcome.waiting)
+        text += (
+            f" {n} merge{'s' if n != 1 else ''} of conflicting identities "
+            f"{'wait' if n != 1 else 'waits'} for a second data-quality officer."
+        )
+    messages.success(request, text)
+    return redirect("identity-review")
 
 
 def _holder(record_id: int) -> Person | None:

@@ -88,7 +88,9 @@ def test_identity_authorisation_matrix(client, role, page, related, refused):
     events = AuditEvent.objects.filter(actor_id=f"user:{user.pk}")
     if role in REVIEWERS:
         assert response.status_code == 200, body[:300]
-        assert "Oldroyd" in body or page == "review_queue"
+        assert "Oldroyd" in body  # the queue too: names side by side, for this role only
+        if page == "review_queue":
+            assert nhs_a in body and nhs_b in body and "14 July 1947" in body
         assert events.filter(action__startswith="people.view").exists()
         return
     assert response.status_code == 403, body[:300]
@@ -106,3 +108,18 @@ def test_identity_merge_request_forms_refuse_roles_without_review_permission(cli
             assert response.status_code == 403, (role, action)
     asked.refresh_from_db()
     assert asked.pending
+
+
+def test_identity_review_batch_refuses_roles_without_review_permission(client):
+    from onestory.people.models import LinkDecision
+
+    _person, _nhs_a, _nhs_b, pair, _asked = _setup()
+    for role in sorted(set(ROLES) - REVIEWERS):
+        client.force_login(f.user(f"batch.{role}", role=role))
+        for decision in ("link", "no_link"):
+            response = client.post(
+                "/identity/review/batch/", {"pair": [pair.pk], "decision": decision}
+            )
+            assert response.status_code == 403, (role, decision)
+            assert "oldroyd" not in response.content.decode().lower()
+    assert not LinkDecision.objects.exists()

@@ -51,6 +51,7 @@ JOURNEYS: dict[str, str] = {
     "portal-logout": "tests/integration/test_form_journeys_others.py::test_portal_logout_form_ends_the_persons_session",
     "portal-sharing": "tests/integration/test_portal.py::test_sharing_page_saves_only_what_changed",
     # identity
+    "identity-review-batch": "tests/integration/test_identity_review.py::test_review_batch_form_decides_each_pair_and_keeps_four_eyes",
     "identity-review-pair": "tests/integration/test_identity_pages.py::test_review_link_joins_the_two_people_at_once_and_shows_the_person",
     "identity-person": "tests/integration/test_identity_pages.py::test_unmerge_on_identity_page_needs_records_and_a_reason",
     "identity-merge": "tests/integration/test_identity_pages.py::test_merge_page_does_not_merge_people_other_than_those_shown",

@@ -178,3 +178,57 @@ def test_review_queue_ordered_by_expected_harm_with_reason(officer):
     assert "about 1 of them are the same person and about 1 are not" in page
     viewed = AuditEvent.objects.filter(action="people.view_review_queue").last()
     assert viewed.detail["open"] == 2
+
+
+def test_review_batch_form_decides_each_pair_and_keeps_four_eyes(officer):
+    from onestory.people.models import MergeRequest
+
+    apart_a = f.source_record(f.source_system("gp"), given_name="Amy", family_name="Apart")
+    apart_b = f.source_record(f.source_system("housing"), given_name="Ami", family_name="Apart")
+    plain_a = f.source_record(
+        f.source_system("community"), given_name="Bea", family_name="Plain", postcode="LS7 1AA"
+    )
+    plain_b = f.source_record(
+        f.source_system("hospital"), given_name="Bee", family_name="Plain", postcode="LS7 1AA"
+    )
+    odd_a = f.source_record(
+        f.source_system("social"), given_name="Cy", family_name="Odd", nhs_number=f.nhs_number(11)
+    )
+    odd_b = f.source_record(
+        f.source_system("mental"), given_name="Si", family_name="Odd", nhs_number=f.nhs_number(12)
+    )
+    run_linkage(
+        by=SYSTEM,
+        linker=TwoPairLinker(
+            [
+                (apart_a.pk, apart_b.pk, 0.6),
+                (plain_a.pk, plain_b.pk, 0.7),
+                (odd_a.pk, odd_b.pk, 0.7),
+            ]
+        ),
+    )
+    ids = {
+        (p.record_a_id, p.record_b_id): p.pk
+        for p in ReviewPair.objects.filter(run__is_current=True)
+    }
+    url = reverse("identity-review-batch")
+
+    refused = officer.post(url, {"decision": "no_link", "reason": "checked"})  # nothing chosen
+    assert refused.status_code == 302 and not LinkDecision.objects.exists()
+
+    officer.post(url, {"pair": [ids[(apart_a.pk, apart_b.pk)]], "decision": "no_link"})
+    page = officer.post(
+        url,
+        {"pair": [ids[(plain_a.pk, plain_b.pk)], ids[(odd_a.pk, odd_b.pk)]], "decision": "link"},
+        follow=True,
+    ).content.decode()
+
+    assert "1 pair decided. 1 merge of conflicting identities waits" in page
+    decisions = {(d.record_a_id, d.record_b_id): d.decision for d in LinkDecision.objects.all()}
+    assert decisions == {
+        (apart_a.pk, apart_b.pk): LinkDecision.NO_LINK,
+        (plain_a.pk, plain_b.pk): LinkDecision.LINK,
+    }  # the conflicting pair is not decided: it waits for a second officer
+    assert MergeRequest.objects.filter(status="pending").count() == 1
+    assert AuditEvent.objects.filter(action="people.decide_pair").count() == 2
+    assert page.count('data-testid="review-pair"') == 1  # only the waiting pair is left
