@@ -236,7 +236,8 @@ def _link(args):
     by = Actor.system(f"cli:{getpass.getuser()}")
     if args.json:
         run = run_linkage(by=by, linker=_linker(args.method, args.engine))
-        print(json.dumps({"version": run.version, "method": run.method, **run.stats}))
+        out = {"version": run.version, "method": run.method, **run.stats}
+        print(json.dumps({**out, "error_estimate": _error_estimate(run)}))
         return 0
     with Progress(transient=True) as bar:
         task = bar.add_task("Linking", total=None)
@@ -257,4 +258,37 @@ def _link(args):
         console.print(
             f"{s['review_pairs']:,} uncertain pairs wait for review at /identity/review/."
         )
+    e = _error_estimate(run)
+    if e["link_threshold"] is not None:
+        console.print(
+            f"The model expects about {e['expected_false_links']:,.0f} wrong joins among the "
+            f"pairs it joined (match probability {e['link_threshold']:.3f} or more) and about "
+            f"{e['expected_missed_links']:,.0f} true matches among the pairs it left apart."
+        )
+    if e["review_pairs"]:
+        console.print(
+            f"Of the {e['review_pairs']:,} pairs in review, about "
+            f"{e['review_expected_matches']:,.0f} are the same person and about "
+            f"{e['review_expected_non_matches']:,.0f} are not, by their own probabilities."
+        )
     return 0
+
+
+def _error_estimate(run) -> dict:
+    """The run's review queue against the model's estimate of its errors (ADR 0029):
+    counts and sums of probabilities only."""
+    from onestory.people.domain.harm import queue_estimate
+    from onestory.people.models import ReviewPair
+
+    extras = (run.model or {}).get("onestory", {})
+    queue = queue_estimate(
+        list(ReviewPair.objects.filter(run=run).values_list("match_probability", flat=True))
+    )
+    return {
+        "link_threshold": extras.get("link_threshold"),
+        "expected_false_links": extras.get("expected_false_links"),
+        "expected_missed_links": extras.get("expected_missed_links"),
+        "review_pairs": queue.pairs,
+        "review_expected_matches": round(queue.expected_matches, 3),
+        "review_expected_non_matches": round(queue.expected_non_matches, 3),
+    }

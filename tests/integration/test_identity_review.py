@@ -232,3 +232,28 @@ def test_review_batch_form_decides_each_pair_and_keeps_four_eyes(officer):
     assert MergeRequest.objects.filter(status="pending").count() == 1
     assert AuditEvent.objects.filter(action="people.decide_pair").count() == 2
     assert page.count('data-testid="review-pair"') == 1  # only the waiting pair is left
+
+
+def test_link_command_reports_queue_against_model_error_estimate(pair, capsys):
+    import json
+
+    from onestory.cli import main
+    from onestory.people.commands import _error_estimate
+    from onestory.people.models import LinkageRun
+
+    gp, housing = pair
+    run = run_linkage(by=SYSTEM, linker=QueueingLinker((gp.pk, housing.pk)))  # one pair at 0.8
+    run.model = {"onestory": {"link_threshold": 0.95, "expected_false_links": 12.4}}
+    run.save()
+    estimate = _error_estimate(LinkageRun.objects.get(pk=run.pk))
+    assert estimate["review_pairs"] == 1
+    assert estimate["review_expected_matches"] == pytest.approx(0.8)
+    assert estimate["review_expected_non_matches"] == pytest.approx(0.2)
+    assert estimate["expected_false_links"] == 12.4
+
+    with pytest.raises(SystemExit) as done:
+        main(["link", "--json", "--method", "deterministic"])
+    assert done.value.code == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["error_estimate"]["review_pairs"] == 0  # the rule queues nothing
+    assert printed["error_estimate"]["link_threshold"] is None
