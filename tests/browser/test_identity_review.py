@@ -89,3 +89,26 @@ def test_officer_links_an_uncertain_pair_then_unmerges_it(uncertain_pair, live_s
     assert shown_records(page) == ["housing:H001:T42"]
     current = PersonLink.objects.filter(run__is_current=True)
     assert current.get(record=housing).person_id != current.get(record=gp).person_id
+
+
+def test_officer_decides_pairs_in_a_batch_from_the_queue(uncertain_pair, live_server, page):
+    gp, _acute, housing = uncertain_pair
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", "dq.officer")
+    page.fill("#id_password", f.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/identity/review/")
+
+    facts = page.locator('[data-testid="pair-facts"]').inner_text()
+    assert "Margaret" in facts and "Peggy" in facts and "13 March 1950" in facts
+    assert page.locator('[data-testid="harm-reason"]').inner_text() == "3 sources"
+    page.get_by_label("Select pair 1").check()
+    page.get_by_label("Not the same person").check()
+    page.fill("#batch-reason", "Different women at one address")
+    page.get_by_role("button", name="Save decisions").click()
+
+    page.get_by_text("1 pair decided.").wait_for()
+    assert page.locator('[data-testid="review-pair"]').count() == 0
+    current = PersonLink.objects.filter(run__is_current=True)
+    assert current.get(record=housing).person_id != current.get(record=gp).person_id
