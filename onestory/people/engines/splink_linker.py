@@ -549,7 +549,36 @@ def _scorer(model: dict):
     return linker
 
 
+_FAST: dict[str, object] = {}
+
+
 def score_new_record(
+    model: dict,
+    record: LinkageRecord,
+    candidates: Sequence[LinkageRecord],
+    term_frequencies: dict[str, dict[str, float]],
+) -> list[tuple[int, float]]:
+    """Score one new record against candidate records with a trained model (as saved on
+    the run), without retraining: (candidate id, match probability) for each candidate.
+    The model's weights are applied in plain Python (`fast_scorer`), built once per model:
+    no Splink linker or database query per lookup. `term_frequencies` gives each name's
+    share of the whole index, so a common surname counts for as little here as it did in
+    the batch."""
+    from onestory.people.engines.fast_scorer import FastScorer
+
+    if not candidates:
+        return []
+    key = str(model.get("linker_uid") or id(model))
+    scorer = _FAST.get(key)
+    if scorer is None:
+        scorer = FastScorer(model)
+        _FAST.clear()
+        _FAST[key] = scorer
+    rows = _rows([record, *candidates], term_frequencies)
+    return scorer.score(rows[0], rows[1:])  # type: ignore[attr-defined]
+
+
+def score_new_record_splink(
     model: dict,
     record: LinkageRecord,
     candidates: Sequence[LinkageRecord],
