@@ -66,3 +66,11 @@ def test_fast_scorer_refuses_model_of_other_shape(trained):
     model = dict(linker.model, comparisons=linker.model["comparisons"][:-1])
     with pytest.raises(ValueError, match="comparisons"):
         FastScorer(model)
+
+
+def test_u_pairs_for_scales_with_records_between_bounds():
+    from onestory.people.engines.splink_linker import u_pairs_for
+
+    assert u_pairs_for(1_000) == 400_000
+    assert u_pairs_for(10_000) == 800_000
+    assert u_pairs_for(1_000_000) == 1_000_000
