@@ -7,11 +7,8 @@ from pathlib import Path
 import pytest
 
 from onestory.people.engines.fast_scorer import FastScorer
-from onestory.people.engines.splink_linker import (
-    SplinkLinker,
-    score_new_record,
-    score_new_record_splink,
-)
+from onestory.people.engines.splink_linker import SplinkLinker, score_new_record
+from onestory.people.engines.splink_scoring import score_new_record_splink
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_linkage_1m.py"
 
