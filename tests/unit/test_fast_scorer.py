@@ -68,6 +68,7 @@ def test_fast_scorer_refuses_model_of_other_shape(trained):
 def test_u_pairs_for_scales_with_records_between_bounds():
     from onestory.people.engines.splink_linker import u_pairs_for
 
-    assert u_pairs_for(1_000) == 400_000
+    assert u_pairs_for(1_000) == 1_000_000  # all 499,500 pairs: no sampling
+    assert u_pairs_for(2_000) == 400_000
     assert u_pairs_for(10_000) == 800_000
     assert u_pairs_for(1_000_000) == 1_000_000

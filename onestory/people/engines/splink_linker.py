@@ -309,14 +309,17 @@ def settings(
 
 # Pairs sampled to estimate u: 80 a record, between 400,000 and 1,000,000. On a few
 # thousand records sampling is most of the training time and 400,000 pairs give the same
-# quality as 1,000,000 (FEBRL1-3); a borough of a million records keeps 1,000,000.
+# quality as 1,000,000 (FEBRL2-3); a borough of a million records keeps 1,000,000.
 U_PAIRS_PER_RECORD = 80
 U_MIN_PAIRS = 400_000
 U_MAX_PAIRS = 1_000_000
 
 
 def u_pairs_for(n_records: int) -> float:
-    """How many random pairs to sample for u on `n_records` records."""
+    """How many random pairs to sample for u on `n_records` records. When every pair fits
+    within U_MAX_PAIRS, all are taken: no sampling, so every engine estimates the same u."""
+    if n_records * (n_records - 1) // 2 <= U_MAX_PAIRS:
+        return float(U_MAX_PAIRS)
     return float(min(U_MAX_PAIRS, max(U_MIN_PAIRS, U_PAIRS_PER_RECORD * n_records)))
 
 
