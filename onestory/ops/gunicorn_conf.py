@@ -18,6 +18,9 @@ bind = os.environ.get("ONESTORY_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("ONESTORY_WORKERS", str(min(2 * (os.cpu_count() or 1) + 1, 8))))
 threads = int(os.environ.get("ONESTORY_THREADS", "4"))
 worker_class = "gthread"
+# Load the application (settings, URL configuration, every view) once in the master, so
+# a worker — a new one too, after max_requests — is ready for its first request at once.
+preload_app = True
 timeout = int(os.environ.get("ONESTORY_TIMEOUT", "60"))
 graceful_timeout = 30
 # Restart each worker now and then so that no slow leak grows without bound.

@@ -151,6 +151,11 @@ def import_path(
     from onestory.people.realtime_actions import link_new_records
 
     result.linked_at_once = link_new_records(by=by)
+    # The FHIR view of the new timeline entries is made now, as part of the import, not by
+    # the first FHIR request after it (which would wait for the whole batch).
+    from onestory.interop import projection
+
+    projection.sync()
     return result
 
 

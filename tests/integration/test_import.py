@@ -172,6 +172,18 @@ def test_housing_duplicate_record_id_is_quarantined(borough):
     assert row.reason == "id 'H1' already appears on row 2"
 
 
+def test_import_path_makes_the_fhir_view_of_new_entries_itself(borough):
+    from onestory.interop.models import FhirProjectionState, FhirResource
+
+    import_path(borough, by=BY, today=TODAY)
+    # Without any FHIR request: the CSV entries already have their FHIR resources, and the
+    # projection is marked up to date, so no reader waits for it.
+    csv_events = SourceEvent.objects.exclude(details__has_key="fhir")
+    assert csv_events.exists()
+    assert FhirResource.objects.filter(event__in=csv_events).count() == csv_events.count()
+    assert FhirProjectionState.objects.get().last_event == SourceEvent.objects.latest("id").pk
+
+
 def test_import_path_twice_changes_nothing(borough):
     import_path(borough, by=BY, today=TODAY)
     before = snapshot()

@@ -51,3 +51,27 @@ def test_gunicorn_configuration_keeps_the_access_log_off():
     conf = runpy.run_path(str(ROOT / "onestory" / "ops" / "gunicorn_conf.py"))
     assert conf["accesslog"] is None  # it would print query strings, which hold search terms
     assert conf["logconfig_dict"]["formatters"]["json"]["()"] == "onestory.ops.logs.JsonFormatter"
+
+
+def test_gunicorn_loads_the_application_once_before_forking_workers():
+    import runpy
+
+    conf = runpy.run_path(str(ROOT / "onestory" / "ops" / "gunicorn_conf.py"))
+    assert conf["preload_app"] is True
+
+
+def test_the_wsgi_application_loads_every_view_when_the_server_starts():
+    # Otherwise each worker's first request imports the URL configuration and every view
+    # module (seconds: FHIR $everything's first call took 5-16 s under load).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, onestory.wsgi; "
+        "print('onestory.urls' in sys.modules, 'onestory.interop.views' in sys.modules)"
+    )
+    env = {"ONESTORY_ENV": "test", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]
