@@ -114,6 +114,16 @@ def _print_examples(people: list[ExamplePerson]) -> None:
     Console().print(table)
 
 
+def _import_both(out: Path, *, by):
+    """The borough's extracts, then the neighbouring partnership's small one (so that one
+    linkage run covers both); the borough's result is what the demo reports."""
+    from onestory.demo.neighbour import import_neighbour
+
+    result = import_borough(out, by=by)
+    import_neighbour(out, by=by)
+    return result
+
+
 def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     """Every step of `onestory demo`, in order; returns what each step did."""
     _require_demo_environment()
@@ -134,12 +144,15 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
     generated = step(
         "generate", lambda: generate_borough(out, people=people, seed=seed, quiet=quiet)
     )
-    imported = step("import", lambda: import_borough(out, by=actor))
+    imported = step("import", lambda: _import_both(out, by=actor))
     linked = step("link", lambda: link_borough(by=actor))
     logins = step("logins", lambda: create_demo_logins(by=actor))
     from onestory.places.demo import create_demo_places
 
     places = create_demo_places(by=actor)
+    from onestory.demo.neighbour import create_neighbour
+
+    neighbour = create_neighbour(out, by=actor)
     examples = example_people(by=actor)
     person_logins = create_demo_relationships(examples, by=actor)
     from onestory.planning.demo import create_demo_plans
@@ -174,6 +187,7 @@ def run_demo(*, people: int, seed: int, out: Path, quiet: bool = False) -> dict:
         "budgets": budgets,
         "shared_lives": shared_lives,
         "places": places,
+        "neighbour": neighbour,
         "person_logins": person_logins,
         "generated": generated,
         "imported": imported,
@@ -231,6 +245,16 @@ def _demo(args) -> int:
     places = result["places"]
     state = "already in place" if not places.created else "set up"
     print(f"Places: one partnership with two localities, {state} (onestory places list).")
+    neighbour = result["neighbour"]
+    print(
+        f"Neighbouring partnership: {neighbour.partnership} with {neighbour.people} people of "
+        "its own, seen only by its own staff"
+        + (
+            f"; {neighbour.across_the_boundary} is in one's care team across the boundary."
+            if neighbour.across_the_boundary
+            else "."
+        )
+    )
     bcf_plan = result["bcf_plan"]
     if bcf_plan.already:
         print("Better Care Fund plan: already in place for the partnership.")
@@ -259,7 +283,7 @@ def _demo(args) -> int:
             f"National view: {national.created:,} published indicators from a synthetic nation "
             "of three partnerships (national.demo compares them at /national/)."
         )
-    _print_logins(result["logins"])
+    _print_logins(result["logins"] + neighbour.logins)
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])
     from django.db import connection
