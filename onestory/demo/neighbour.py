@@ -19,6 +19,8 @@ LOCALITY = ("BRK-C", "Brookvale Central")
 PRACTICE = ("N85001", "Brookvale Green Surgery")
 COUNCIL = ("E08000998", "Brookvale Metropolitan Borough Council")
 COMMISSIONER = ("BRK-ICB", "Brookvale Health and Care Partnership (commissioner)")
+# Brookvale's organisations: never Ashbridge's demo logins' (onestory.demo.staff).
+ORGANISATION_CODES = (PRACTICE[0], COUNCIL[0], COMMISSIONER[0])
 
 # (username, role, organisation code, job title, first name, last name)
 STAFF = (

@@ -14,6 +14,7 @@ from onestory.demo.common import (
     PersonLogin,
     _require_demo_environment,
 )
+from onestory.demo.neighbour import ORGANISATION_CODES as NEIGHBOUR_CODES
 
 
 def create_demo_organisations(*, by) -> dict[str, object]:
@@ -24,7 +25,9 @@ def create_demo_organisations(*, by) -> dict[str, object]:
     from onestory.sources.models import SourceSystem
 
     orgs = {}
-    for system in SourceSystem.objects.order_by("kind", "org_code"):
+    for system in SourceSystem.objects.exclude(org_code__in=NEIGHBOUR_CODES).order_by(
+        "kind", "org_code"
+    ):
         kind = ORGANISATION_KIND_FOR_SOURCE.get(system.kind)
         if kind is None or system.org_code in orgs:
             # One council can send two extracts (adult social care and children's services):
@@ -48,7 +51,12 @@ def _organisation_for(kind: str | None, *, by):
     from onestory.sources.models import SourceSystem
 
     if kind is not None:
-        system = SourceSystem.objects.filter(kind=kind).order_by("org_code").first()
+        system = (
+            SourceSystem.objects.filter(kind=kind)
+            .exclude(org_code__in=NEIGHBOUR_CODES)
+            .order_by("org_code")
+            .first()
+        )
         if system is not None:
             org = Organisation.objects.filter(code=system.org_code).first()
             if org is not None:

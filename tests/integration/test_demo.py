@@ -38,6 +38,12 @@ def test_run_demo_builds_borough_index_and_logins(demo):
     assert result["national"].created > 500 and PublishedIndicator.objects.count() > 500
     assert PublishedIndicator.objects.filter(numerator__isnull=True).exists()  # suppressed
     assert IntegrationModel.objects.count() == 4
+    # Ashbridge's logins work for Ashbridge's organisations, Brookvale's for Brookvale's.
+    bound = dict(
+        StaffMember.objects.values_list("user__username", "organisation__partnership__code")
+    )
+    assert {u: bound[u] for u, *_ in DEMO_STAFF} == {u: "ASH" for u, *_ in DEMO_STAFF}
+    assert {u: bound[u] for u, *_ in NEIGHBOUR_STAFF} == {u: "BRK" for u, *_ in NEIGHBOUR_STAFF}
 
 
 def test_run_demo_twice_repeats_no_work(demo):
