@@ -93,6 +93,18 @@ def outside(actor: Actor, person_ids: Iterable[int]) -> set[int]:
     return {pid for pid, parts in partnerships_of(ids).items() if parts and mine not in parts}
 
 
+def other_codes(actor: Actor) -> frozenset[str]:
+    """Organisation and practice codes of partnerships other than the actor's, and none of
+    theirs (empty when the actor is not bound to one): a source record held only there is
+    outside the actor's partnership."""
+    mine = actor_partnership(actor)
+    if mine is None:
+        return frozenset()
+    codes = organisation_codes()
+    own = {c for c, p in codes.items() if p == mine}
+    return frozenset(c for c, p in codes.items() if p != mine and c not in own)
+
+
 def own_people(actor: Actor):
     """A subquery of the person pks of the actor's partnership (a record at one of its
     organisations or practices), or None when the actor is not bound to one."""

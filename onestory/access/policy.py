@@ -24,6 +24,7 @@ from onestory.access.domain.roles import Permission, any_role_for
 from onestory.access.domain.visibility import HIDDEN, WITH_ACCESS, search_standing
 from onestory.access.partnerships import (
     actor_partnership_code,
+    other_codes,
     outside,
     outside_people,
     own_people,
@@ -40,6 +41,7 @@ __all__ = [
     "decide_related",
     "has_permission",
     "outside_partnership",
+    "outside_partnership_records",
     "outside_partnership_people",
     "partnership_people",
     "require",
@@ -278,6 +280,13 @@ def outside_partnership(actor: Actor, person) -> bool:
     the actor may reach them only through a legitimate relationship they already hold, never
     by finding them in search, breaking glass or asking to join their care team."""
     return bool(outside(actor, [person.pk]))
+
+
+def outside_partnership_records(actor: Actor, records) -> bool:
+    """True when every one of these source records (a linkage review pair) is held by
+    another partnership's organisations only: not for the actor's data-quality work."""
+    away = other_codes(actor)
+    return bool(away) and all(r.system.org_code in away for r in records)
 
 
 def outside_partnership_people(actor: Actor):

@@ -34,7 +34,14 @@ PRACTICE_A, PRACTICE_B = "A00001", "B86001"
 # The roles a sweep of every route signs in as: ones that read records (one that may break
 # glass, one that may not see clinical data, one that needs the person's allow) and the
 # aggregate roles.
-SWEEP_ROLES = ("gp", "social_worker", "voluntary_worker", "commissioner", "analyst")
+SWEEP_ROLES = (
+    "gp",
+    "social_worker",
+    "voluntary_worker",
+    "data_quality_officer",
+    "commissioner",
+    "analyst",
+)
 GETTABLE = sorted(
     {r.pattern for r in routes() if not r.pattern.startswith("^")}
     - {"health/", "ready/", "favicon.ico", "who-pays/plotly.min.js", "api/docs"}
@@ -279,3 +286,31 @@ def test_partnership_person_who_moves_keeps_one_identity(client):
         assert client.get(f"/api/people/{person_id}").status_code == 200
         (hit,) = client.get("/api/people", {"nhs_number": nhs}).json()["results"]
         assert hit["id"] == str(person_id)
+
+
+def test_partnership_identity_review_stays_within_the_partnership(client):
+    """A data-quality officer reviews their own partnership's uncertain pairs and people;
+    another partnership's are not found (and not named)."""
+    from onestory.people.models import ReviewPair
+
+    parts = _two_partnerships()
+    margaret, nhs = _margaret()
+    practice_b = f.source_system("gp", PRACTICE_B)
+    one = f.source_record(practice_b, given_name="Margaret", family_name="Oldroyd")
+    two = f.source_record(practice_b, given_name="Margret", family_name="Oldroyd")
+    f.linked_person(one, run=f.current_run())
+    f.linked_person(two, run=f.current_run())
+    pair = ReviewPair.objects.create(
+        run=f.current_run(), record_a=one, record_b=two, match_probability=0.6
+    )
+    for partnership, sees in (("PA", False), ("PB", True)):
+        client.force_login(_staff("data_quality_officer", parts[partnership], suffix=partnership))
+        queue = client.get("/identity/review/").content.decode()
+        detail = client.get(f"/identity/review/{pair.pk}/")
+        identity = client.get(f"/identity/people/{margaret.external_id}/")
+        assert ("oldroyd" in queue.lower()) is sees
+        assert detail.status_code == (200 if sees else 404)
+        assert identity.status_code == (200 if sees else 404)
+        if not sees:
+            for response in (detail, identity):
+                assert _reveals(response.content.decode(), nhs) == []
