@@ -259,6 +259,22 @@ def test_partnership_commissioner_sees_only_own_partnerships_figures(client):
     assert event.detail["people"] == 1
 
 
+def test_partnership_plans_report_counts_only_own_partnerships_plans(client):
+    from onestory.planning.models import Plan
+
+    parts = _two_partnerships()
+    margaret, _nhs = _margaret()
+    Plan.objects.create(person=margaret)
+    for partnership, plans in (("PA", 0), ("PB", 1)):
+        user = _staff("commissioner", parts[partnership], suffix=partnership)
+        client.force_login(user)
+        assert client.get("/plans/report/").status_code == 200
+        (event,) = AuditEvent.objects.filter(
+            actor_id=f"user:{user.pk}", action="plan.report_viewed"
+        )
+        assert event.detail["plans"] == plans
+
+
 def test_partnership_person_who_moves_keeps_one_identity(client):
     """Registered at a practice in A, then at one in B: one person after linkage, seen by
     both practices (each through its registration) under the same id."""
