@@ -40,20 +40,26 @@ from onestory.access.policy import (
     _with_open_episode,
     decide,
     has_permission,
+    outside_partnership,
     require,
 )
 from onestory.access.review_queries import organisations_with_privacy_lead
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.audit.domain.redact import mask_personal_details, reason_problem
+from onestory.places.models import Partnership
 from onestory.sources.domain.facts import CATEGORIES, SENSITIVE_CATEGORIES
 
 MIN_BREAK_GLASS_REASON = 10
 
 
 @transaction.atomic
-def create_organisation(*, code: str, name: str, kind: str, by: Actor) -> Organisation:
-    """Create the organisation with this code, or bring its name and kind up to date."""
+def create_organisation(
+    *, code: str, name: str, kind: str, by: Actor, partnership=None
+) -> Organisation:
+    """Create the organisation with this code, or bring its name and kind up to date. It
+    works for `partnership` (a places.Partnership) when given; a new one otherwise for the
+    installation's partnership when there is exactly one (ADR 0026)."""
     code, name = code.strip(), name.strip()
     if not code or not name:
         raise ValueError("an organisation needs a code and a name")
@@ -64,19 +70,31 @@ def create_organisation(*, code: str, name: str, kind: str, by: Actor) -> Organi
     org = Organisation.objects.select_for_update().filter(code=code).first()
     created = org is None
     if created:
-        org = Organisation.objects.create(code=code, name=name, kind=kind)
+        if partnership is None:
+            only = list(Partnership.objects.all()[:2])
+            partnership = only[0] if len(only) == 1 else None
+        org = Organisation.objects.create(code=code, name=name, kind=kind, partnership=partnership)
         changed = ["code", "name", "kind"]
     else:
-        changed = [f for f, value in (("name", name), ("kind", kind)) if getattr(org, f) != value]
+        wanted = {"name": name, "kind": kind}
+        if partnership is not None:
+            wanted["partnership"] = partnership
+        changed = [f for f, value in wanted.items() if getattr(org, f) != value]
         if changed:
             for f in changed:
-                setattr(org, f, {"name": name, "kind": kind}[f])
+                setattr(org, f, wanted[f])
             org.save(update_fields=changed)
     if created or changed:
         record_event(
             by=by,
             action="access.create_organisation",
-            detail={"code": code, "kind": kind, "created": created, "changed": changed},
+            detail={
+                "code": code,
+                "kind": kind,
+                "partnership": org.partnership.code if org.partnership_id else "",
+                "created": created,
+                "changed": changed,
+            },
         )
     return org
 
@@ -161,9 +179,40 @@ def join_care_team(
     if existing is not None:
         return existing
     basis = join_basis(person, staff, by)
+    if basis not in (CareTeamBasis.SYSTEM, CareTeamBasis.EPISODE) and _across_boundary(
+        person, staff, by
+    ):
+        raise PermissionDenied(OTHER_PARTNERSHIP_MESSAGE)
     if not basis:
         return _request_join(person, staff, reason, by, whole_team=whole_team)
     return _add_member(person, staff, reason, by, whole_team=whole_team, basis=basis)
+
+
+OTHER_PARTNERSHIP_MESSAGE = (
+    "This person's care is with another partnership: you can join their care team only "
+    "through a referral or episode at your organisation, or when a member of their care "
+    "team adds you."
+)
+
+
+def _staff_actor(staff: StaffMember) -> Actor:
+    return Actor(
+        id=f"user:{staff.user_id}",
+        label="staff",
+        role=staff.role,
+        organisation=staff.organisation.code,
+        user_pk=staff.user_id,
+    )
+
+
+def _across_boundary(person, staff: StaffMember, by: Actor) -> bool:
+    """True when the person belongs to another partnership than `staff`'s and nothing but a
+    team lead's say-so or a pending request would put `staff` in their care team (ADR
+    0026): a care-team member allocating a colleague is care across the boundary."""
+    if not outside_partnership(_staff_actor(staff), person):
+        return False
+    allocating = by.user_pk is not None and by.user_pk != staff.user_id
+    return not (allocating and _in_care_team(by, [person.pk]))
 
 
 def _add_member(person, staff, reason, by, *, whole_team, basis, request_id=None):
@@ -325,6 +374,10 @@ def break_glass(*, person, staff: StaffMember, reason: str, by: Actor) -> BreakG
             f"Give the reason for emergency access in at least {MIN_BREAK_GLASS_REASON} characters."
         )
     if _refused(person, staff.organisation):
+        raise PermissionDenied("You do not have access to this person's record.")
+    if by.role != "system" and outside_partnership(_staff_actor(staff), person):
+        # Emergency access stays within the partnership (ADR 0026); the same message as
+        # any other refusal, so that it says nothing about the person.
         raise PermissionDenied("You do not have access to this person's record.")
     now = timezone.now()
     grant = BreakGlassGrant.objects.create(

@@ -21,6 +21,16 @@ class Organisation(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
+    # The partnership whose staff work here (ADR 0026): its staff see only its people,
+    # others only through a legitimate relationship. Empty: the installation's only one
+    # (existing rows got it by migration), or none yet.
+    partnership = models.ForeignKey(
+        "places.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
 
     class Meta:
         ordering = ["name"]

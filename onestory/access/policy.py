@@ -22,16 +22,28 @@ from onestory.access.domain.decision import (
 )
 from onestory.access.domain.roles import Permission, any_role_for
 from onestory.access.domain.visibility import HIDDEN, WITH_ACCESS, search_standing
+from onestory.access.partnerships import (
+    actor_partnership_code,
+    other_codes,
+    outside,
+    outside_people,
+    own_people,
+)
 from onestory.audit.domain.actor import Actor
 from onestory.sources.domain.facts import CATEGORIES, GP
 
 __all__ = [
     "AccessDecision",
     "actor_for_user",
+    "aggregate_partnership",
     "can_view_person",
     "decide",
     "decide_related",
     "has_permission",
+    "outside_partnership",
+    "outside_partnership_records",
+    "outside_partnership_people",
+    "partnership_people",
     "require",
     "search_access",
     "search_standings",
@@ -126,7 +138,7 @@ def decide(actor: Actor, person) -> AccessDecision:
         return decide_from(_with(facts, open_episode=True))
     if _with_break_glass(actor, [person.pk]):
         return decide_from(_with(facts, break_glass=True))
-    return decide_from(facts)
+    return decide_from(_with(facts, other_partnership=outside_partnership(actor, person)))
 
 
 def can_view_person(actor: Actor, person) -> bool:
@@ -197,8 +209,10 @@ def search_access(actor: Actor, person_ids: Iterable[int]) -> dict[int, bool | N
     related = _in_care_team(actor, candidates)
     related |= _with_open_episode(actor, [p for p in candidates if p not in related])
     related |= _with_break_glass(actor, [p for p in candidates if p not in related])
+    away = outside(actor, [p for p in candidates if p not in related])
     for pid in candidates:
-        out[pid] = pid in related
+        # Another partnership's person without a relationship does not appear (ADR 0026).
+        out[pid] = True if pid in related else (None if pid in away else False)
     return out
 
 
@@ -229,6 +243,7 @@ def search_standings(
     for pid, org, category, decision in rows:
         choices[pid].append((org, category, decision))
     access = search_access(actor, ids)
+    away = outside(actor, [pid for pid in ids if not access.get(pid)])
     may_act = role.has(Permission.JOIN_CARE_TEAM) or role.has(Permission.BREAK_GLASS)
     out: dict[int, tuple[str, frozenset[str]]] = {}
     for pid in ids:
@@ -240,6 +255,7 @@ def search_standings(
             allowed_by_person=org_choice == "allow",
             may_join_or_break_glass=may_act,
             precise=precise,
+            other_partnership=pid in away,
         )
         refused = refused_categories(choices[pid], actor.organisation)
         out[pid] = (standing, frozenset(role.categories - refused))
@@ -254,6 +270,48 @@ def refused_organisation_people(actor: Actor):
     return SharingChoice.objects.filter(
         organisation__code=actor.organisation, category="", decision="refuse"
     ).values("person_id")
+
+
+# ---------------------------------------------------------------------------- partnerships
+
+
+def outside_partnership(actor: Actor, person) -> bool:
+    """True when the person belongs only to partnerships other than the actor's (ADR 0026):
+    the actor may reach them only through a legitimate relationship they already hold, never
+    by finding them in search, breaking glass or asking to join their care team."""
+    return bool(outside(actor, [person.pk]))
+
+
+def outside_partnership_records(actor: Actor, records) -> bool:
+    """True when every one of these source records (a linkage review pair) is held by
+    another partnership's organisations only: not for the actor's data-quality work."""
+    away = other_codes(actor)
+    return bool(away) and all(r.system.org_code in away for r in records)
+
+
+def outside_partnership_people(actor: Actor):
+    """A subquery of person pks outside the actor's partnership, for excluding them from a
+    list before counting (worklists), like `refused_organisation_people`."""
+    return outside_people(actor)
+
+
+def partnership_people(actor: Actor):
+    """A subquery of the person pks of the actor's partnership, for aggregate figures over
+    its people only; None when the actor is not bound to a partnership (everyone)."""
+    return own_people(actor)
+
+
+def aggregate_partnership(actor: Actor, requested: str | None) -> str | None:
+    """The partnership whose figures an aggregate page may show the actor: a commissioner's
+    or analyst's own (ADR 0026) — asking for another's is refused, asking for none gives
+    their own; an actor not bound to a partnership (the system, or an organisation with
+    none) gets what they asked for (None: the whole installation)."""
+    mine = actor_partnership_code(actor)
+    if mine is None:
+        return requested or None
+    if requested and requested != mine:
+        raise PermissionDenied("Figures for another partnership are not open to you.")
+    return mine
 
 
 def _in_care_team(actor: Actor, person_ids: list[int]) -> set[int]:

@@ -6,7 +6,7 @@ audited there with counts only)."""
 from django.http import Http404
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import has_permission, require
+from onestory.access.policy import aggregate_partnership, has_permission, require
 from onestory.audit.domain.actor import Actor
 from onestory.bcf.domain import plan, targets
 from onestory.bcf.models import Agreement, Scheme
@@ -31,16 +31,21 @@ def scheme_row(s: Scheme) -> dict:
 
 def agreements(*, by: Actor) -> dict:
     require(by, Permission.VIEW_AGGREGATES)
-    return {
-        "agreements": list(Agreement.objects.select_related("partnership")),
-        "partnerships": list(Partnership.objects.order_by("code")),
-    }
+    own = aggregate_partnership(by, None)  # a commissioner's own partnership (ADR 0026)
+    found = Agreement.objects.select_related("partnership")
+    partnerships = Partnership.objects.order_by("code")
+    if own:
+        found, partnerships = found.filter(partnership__code=own), partnerships.filter(code=own)
+    return {"agreements": list(found), "partnerships": list(partnerships)}
 
 
 def agreement(external_id, *, by: Actor, manage: bool = False) -> Agreement:
     """The agreement, for reading (VIEW_AGGREGATES) or changing (MANAGE_BCF); 404 if none."""
     require(by, Permission.MANAGE_BCF if manage else Permission.VIEW_AGGREGATES)
     found = Agreement.objects.select_related("partnership").filter(external_id=external_id)
+    own = aggregate_partnership(by, None)
+    if own:
+        found = found.filter(partnership__code=own)
     if not found:
         raise Http404("No such agreement.")
     return found[0]
@@ -49,6 +54,9 @@ def agreement(external_id, *, by: Actor, manage: bool = False) -> Agreement:
 def scheme(external_id, *, by: Actor, manage: bool = False) -> Scheme:
     require(by, Permission.MANAGE_BCF if manage else Permission.VIEW_AGGREGATES)
     found = Scheme.objects.select_related("agreement__partnership").filter(external_id=external_id)
+    own = aggregate_partnership(by, None)
+    if own:
+        found = found.filter(agreement__partnership__code=own)
     if not found:
         raise Http404("No such scheme.")
     return found[0]

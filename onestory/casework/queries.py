@@ -12,7 +12,12 @@ from django.http import Http404
 
 from onestory.access.domain.roles import Permission
 from onestory.access.models import StaffMember
-from onestory.access.policy import has_permission, refused_organisation_people, require
+from onestory.access.policy import (
+    has_permission,
+    outside_partnership_people,
+    refused_organisation_people,
+    require,
+)
 from onestory.access.queries import people_opted_out
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
@@ -47,12 +52,13 @@ def worklist_queryset(
     include_caseload: bool = False,
 ) -> QuerySet[PersonRisk]:
     """The run's scores, highest risk first, without anyone who opted out of secondary use
-    or refused the reader's organisation (and, unless asked, without people already on the
+    or refused the reader's organisation, nor another partnership's people (and, unless asked, without people already on the
     caseload)."""
     rows = (
         PersonRisk.objects.filter(run=run)
         .exclude(person_id__in=people_opted_out())
         .exclude(person_id__in=refused_organisation_people(by))
+        .exclude(person_id__in=outside_partnership_people(by))
     )
     if not include_caseload:
         rows = rows.exclude(

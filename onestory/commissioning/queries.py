@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import require
+from onestory.access.policy import aggregate_partnership, require
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.casework.extract import extract
@@ -78,7 +78,7 @@ def bcf_metrics(
     """The five Better Care Fund metrics for the year and area, as published (suppressed)."""
     require(by, Permission.VIEW_AGGREGATES)
     y = bcf.Year.parse(year)
-    area = resolve_area(partnership, locality)
+    area = resolve_area(aggregate_partnership(by, partnership), locality)
     data, con = _loaded()
     result = engine.bcf_metrics(con, y, area)
     record_event(
@@ -103,7 +103,7 @@ def population_segments(
 ) -> dict:
     """People per Bridges to Health segment on `as_of`, in priority order, suppressed."""
     require(by, Permission.VIEW_AGGREGATES)
-    area = resolve_area(partnership, locality)
+    area = resolve_area(aggregate_partnership(by, partnership), locality)
     data, con = _loaded()
     people = engine.segment_people(con, as_of, area)
     counts = engine.segment_counts(people)
@@ -141,9 +141,11 @@ def year_choices(today: date) -> list[bcf.Year]:
 
 def overview(*, by: Actor, year: bcf.Year) -> dict:
     """The commissioner page's figures: the five metrics for the year and people per segment
-    at its end, for the whole installation; suppressed, and audited with counts only."""
+    at its end, for the whole installation (a commissioner's own partnership, ADR 0026);
+    suppressed, and audited with counts only."""
     require(by, Permission.VIEW_AGGREGATES)
-    area = engine.EVERYONE
+    own = aggregate_partnership(by, None)
+    area = resolve_area(own, None) if own else engine.EVERYONE
     if not LinkageRun.objects.filter(is_current=True).exists():
         return {"year": year, "area": area.label, "linked": False}
     data, con = _loaded()
@@ -223,6 +225,7 @@ def needs_figures(
     from onestory.commissioning.domain import projection
 
     require(by, Permission.VIEW_AGGREGATES)
+    partnership = aggregate_partnership(by, partnership)
     area = resolve_area(partnership, locality)
     head = {
         "quarter": {

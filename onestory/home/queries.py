@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.utils import timezone
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import has_permission
+from onestory.access.policy import has_permission, partnership_people
 from onestory.access.queries import people_opted_out
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
@@ -75,13 +75,16 @@ def partnership_overview(*, by: Actor, today: date | None = None) -> Overview:
     today = today or timezone.localdate()
     run = LinkageRun.objects.filter(is_current=True).first()
     links = PersonLink.objects.filter(run=run).exclude(person_id__in=people_opted_out())
+    own = partnership_people(by)  # a commissioner's own partnership's people (ADR 0026)
+    if own is not None:
+        links = links.filter(person_id__in=own)
     people = links.values("person_id").distinct().count() if run else 0
     overview = Overview(
         people=suppress(people),
         services=_services(links) if run else [],
         imports=_imports(),
         linkage=_linkage(run, people) if run else None,
-        plan_reviews=_plan_reviews(today),
+        plan_reviews=_plan_reviews(today, own),
     )
     record_event(
         by=by,
@@ -145,8 +148,10 @@ def _linkage(run: LinkageRun, people: int) -> Linkage:
     )
 
 
-def _plan_reviews(today: date) -> PlanReviews:
+def _plan_reviews(today: date, own=None) -> PlanReviews:
     plans = Plan.objects.filter(kind=PlanKind.PERSON).exclude(person_id__in=people_opted_out())
+    if own is not None:
+        plans = plans.filter(person_id__in=own)
     soon = today + timedelta(days=DUE_SOON_DAYS)
     return PlanReviews(
         overdue=suppress(plans.filter(next_review_on__lt=today).count()),

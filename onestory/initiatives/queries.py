@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import decide, has_permission, require
+from onestory.access.policy import aggregate_partnership, decide, has_permission, require
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.commissioning.domain.suppression import is_small, suppress_total
@@ -144,6 +144,12 @@ def lived_experience(
     from onestory.planning.models import GoalProgress, PlanStatement, Progress
 
     require(by, Permission.VIEW_AGGREGATES)
+    own = aggregate_partnership(by, None)  # a commissioner's own partnership (ADR 0026)
+    if own:
+        from onestory.places.queries import localities as own_localities
+
+        mine = {loc.code for loc in own_localities(own)}
+        localities = [code for code in localities if code in mine]
     where = person_localities()
     wanted = set(localities)
     qset = set(quarter_list)

@@ -9,6 +9,7 @@ Content-Location, then polling) is the asynchronous one, so a worker can take th
 later without changing clients."""
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -171,7 +172,11 @@ def _patient_ids(scope: Scope, people: list[int] | None, exported: set[int]) -> 
 
 
 def job_for(job_id: str, *, by: Actor) -> BulkExport:
-    """The caller's own export job (anyone else's is not found)."""
+    """The caller's own export job (anyone else's, or an id that is not one, is not found)."""
+    try:
+        uuid.UUID(str(job_id))
+    except ValueError:
+        raise ResourceNotFound("No such export.") from None
     job = BulkExport.objects.filter(job_id=job_id, requested_by_id=by.user_pk).first()
     if job is None:
         raise ResourceNotFound("No such export.")

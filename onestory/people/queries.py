@@ -9,7 +9,11 @@ from django.db.models import Q
 from django.http import Http404
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import require
+from onestory.access.policy import (
+    outside_partnership,
+    outside_partnership_records,
+    require,
+)
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.actions import current_run, linkage_records
@@ -109,10 +113,15 @@ def _impacts(run, pairs: list[ReviewPair]) -> dict[int, Impact]:
     return out
 
 
-def _open_pairs(run) -> list[ReviewPair]:
-    pairs = list(
-        ReviewPair.objects.filter(run=run).select_related("record_a__system", "record_b__system")
-    )
+def _open_pairs(run, by: Actor) -> list[ReviewPair]:
+    """Undecided pairs, without those only another partnership holds (ADR 0026)."""
+    pairs = [
+        p
+        for p in ReviewPair.objects.filter(run=run).select_related(
+            "record_a__system", "record_b__system"
+        )
+        if not outside_partnership_records(by, (p.record_a, p.record_b))
+    ]
     decided = _decided_pairs([(p.record_a_id, p.record_b_id) for p in pairs])
     return [p for p in pairs if (p.record_a_id, p.record_b_id) not in decided]
 
@@ -124,7 +133,7 @@ def list_review_pairs(*, by: Actor, limit: int = 200) -> list[ReviewPair]:
     run = current_run()
     if run is None:
         return []
-    pairs = _open_pairs(run)
+    pairs = _open_pairs(run, by)
     impacts = _impacts(run, pairs)
     ordered = order_by_harm([(p, p.match_probability, impacts[p.pk]) for p in pairs])
     open_pairs = []
@@ -160,7 +169,7 @@ def queue_summary(*, by: Actor, open_pairs: int | None = None) -> QueueSummary:
     require(by, Permission.REVIEW_LINKAGE)
     run = current_run()
     extras = (run.model or {}).get("onestory", {}) if run else {}
-    waiting = _open_pairs(run) if run else []
+    waiting = _open_pairs(run, by) if run else []
     est = queue_estimate([p.match_probability for p in waiting])
     return QueueSummary(
         open_pairs=est.pairs,
@@ -191,6 +200,8 @@ def review_pair(*, by: Actor, pair_id: int) -> PairReview:
         )
     except ReviewPair.DoesNotExist as exc:
         raise Http404("No such pair") from exc
+    if outside_partnership_records(by, (pair.record_a, pair.record_b)):
+        raise Http404("No such pair")  # another partnership's (ADR 0026)
     a_view, b_view = linkage_records(
         SourceRecord.objects.filter(pk__in=[pair.record_a_id, pair.record_b_id])
     )
@@ -225,7 +236,7 @@ def find_person(*, by: Actor, term: str) -> Person:
         external = None
     if external is not None:
         person = Person.objects.filter(external_id=external).first()
-        if person is None:
+        if person is None or outside_partnership(by, person):
             raise NotFound("No person has that id.")
         return person
     digits = nhs_number.normalise(term)
@@ -241,6 +252,7 @@ def find_person(*, by: Actor, term: str) -> Person:
         if run
         else set()
     )
+    people = {p for p in people if not outside_partnership(by, Person(pk=p))}
     if not people:
         raise NotFound("No person in the current index has that NHS number.")
     if len(people) > 1:
@@ -382,8 +394,11 @@ def person_identity(*, by: Actor, person: Person) -> PersonIdentity:
     """A person's source records in the current run (each with how it came to be theirs)
     the history of decisions, merges and unmerges touching any record the person holds
     or ever held, and the merges asked for on them (with the evidence each rests on).
-    Needs `REVIEW_LINKAGE`; the read is audited with ids only."""
+    Needs `REVIEW_LINKAGE`; another partnership's person is not found (ADR 0026). The
+    read is audited with ids only."""
     require(by, Permission.REVIEW_LINKAGE)
+    if outside_partnership(by, person):
+        raise Http404("No such person.")
     run = current_run()
     links = (
         list(

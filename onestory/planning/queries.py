@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import decide, has_permission
+from onestory.access.policy import decide, has_permission, partnership_people
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.models import Person
@@ -301,6 +301,9 @@ def own_words_report(*, by: Actor) -> OwnWordsReport:
 
     # People who opted out of secondary use are not counted, as in every aggregate.
     plans = Plan.objects.exclude(person_id__in=people_opted_out())
+    own = partnership_people(by)  # a commissioner's own partnership (ADR 0026)
+    if own is not None:
+        plans = plans.filter(person_id__in=own)
     rows = PlanStatement.objects.filter(plan__in=plans).only(
         "plan_id",
         "text",

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onestory.access import actions as access_actions
 from onestory.access import queries as access_queries
-from onestory.access.domain.decision import NOT_SHARED
+from onestory.access.domain.decision import NOT_SHARED, OTHER_PARTNERSHIP
 from onestory.access.domain.roles import Permission
 from onestory.access.models import CareTeamJoinRequest
 from onestory.access.policy import actor_for_user, has_permission
@@ -182,12 +182,15 @@ def _no_access(request, by, person_id, *, errors=None, values=None, status=403):
     decision = queries.access_decision(person_id, by=by)
     refused = decision.refused_by_person
     not_shared = decision.reason == NOT_SHARED
-    actionable = not refused and not not_shared
+    # Another partnership's person: only care across the boundary opens it (ADR 0026).
+    other_partnership = decision.reason == OTHER_PARTNERSHIP
+    actionable = not refused and not not_shared and not other_partnership
     staff = getattr(request.user, "staff", None)
     context = {
         "person_id": person_id,
         "refused_by_person": refused,
         "not_shared": not_shared,
+        "other_partnership": other_partnership,
         "my_organisation_name": staff.organisation.name if staff else "",
         "can_join": actionable and has_permission(by, Permission.JOIN_CARE_TEAM),
         "can_join_whole_team": actionable and has_permission(by, Permission.JOIN_CARE_TEAM),

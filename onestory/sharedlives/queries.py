@@ -12,7 +12,12 @@ from django.db.models import Count
 from django.utils import timezone
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import has_permission, require, search_access
+from onestory.access.policy import (
+    has_permission,
+    partnership_people,
+    require,
+    search_access,
+)
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.home.domain.small_numbers import suppress
@@ -228,6 +233,9 @@ def costs(*, by: Actor) -> CostReport:
     ):
         raise PermissionDenied("Your role does not allow: view aggregates")
     active = Arrangement.objects.filter(ended_on__isnull=True).select_related("referral")
+    own = partnership_people(by)  # a commissioner's own partnership (ADR 0026)
+    if own is not None:
+        active = active.filter(referral__person_id__in=own)
     # Only arrangements with a stated alternative compare like with like.
     compared = [a for a in active if a.referral.alternative_weekly_pence]
     n = suppress(len(compared))

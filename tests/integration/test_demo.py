@@ -9,6 +9,7 @@ from onestory.access.models import StaffMember
 from onestory.audit.models import AuditEvent
 from onestory.bcf.models import Agreement, Scheme
 from onestory.demo import DEMO_STAFF, _demo, demo_actor, example_people, run_demo
+from onestory.demo.neighbour import STAFF as NEIGHBOUR_STAFF
 from onestory.national.models import IntegrationModel, PublishedIndicator
 from onestory.people.models import LinkageRun, Person, PersonLink
 from onestory.sources.models import SourceRecord
@@ -30,13 +31,19 @@ def test_run_demo_builds_borough_index_and_logins(demo):
     assert (out / "manifest.json").is_file()
     assert SourceRecord.objects.exists()
     assert LinkageRun.objects.filter(is_current=True).count() == 1
-    assert StaffMember.objects.count() == len(DEMO_STAFF)
+    assert StaffMember.objects.count() == len(DEMO_STAFF) + len(NEIGHBOUR_STAFF)
     assert result["bcf_plan"].schemes == 5 and not result["bcf_plan"].already
     assert set(result["timings"]) == {"migrate", "generate", "import", "link", "logins", "national"}
     # The national view: a synthetic nation's published indicators, and models to compare by.
     assert result["national"].created > 500 and PublishedIndicator.objects.count() > 500
     assert PublishedIndicator.objects.filter(numerator__isnull=True).exists()  # suppressed
     assert IntegrationModel.objects.count() == 4
+    # Ashbridge's logins work for Ashbridge's organisations, Brookvale's for Brookvale's.
+    bound = dict(
+        StaffMember.objects.values_list("user__username", "organisation__partnership__code")
+    )
+    assert {u: bound[u] for u, *_ in DEMO_STAFF} == {u: "ASH" for u, *_ in DEMO_STAFF}
+    assert {u: bound[u] for u, *_ in NEIGHBOUR_STAFF} == {u: "BRK" for u, *_ in NEIGHBOUR_STAFF}
 
 
 def test_run_demo_twice_repeats_no_work(demo):
@@ -52,7 +59,7 @@ def test_run_demo_twice_repeats_no_work(demo):
     assert Agreement.objects.count() == 1 and Scheme.objects.count() == 5
     assert LinkageRun.objects.count() == runs
     assert audit.count() == audit_count
-    assert StaffMember.objects.count() == len(DEMO_STAFF)
+    assert StaffMember.objects.count() == len(DEMO_STAFF) + len(NEIGHBOUR_STAFF)
     assert again["initiative"].created is False
 
 
@@ -84,8 +91,14 @@ def test_demo_command_prints_logins_and_people_then_reports_nothing_new(tmp_path
         assert username in printed
     assert "onestory-demo" in printed
     assert "People to search for" in printed
-    logins = [line for line in printed.splitlines() if line.startswith("    ") and ".demo" in line]
-    assert len(logins) == len(DEMO_STAFF)
+    for username, *_ in NEIGHBOUR_STAFF:
+        assert username in printed
+    logins = [
+        line
+        for line in printed.splitlines()
+        if line.startswith("    ") and (".demo" in line or ".brookvale" in line)
+    ]
+    assert len(logins) == len(DEMO_STAFF) + len(NEIGHBOUR_STAFF)
     assert max(map(len, logins)) <= 80
 
     assert _demo(Args) == 0

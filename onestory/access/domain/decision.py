@@ -24,6 +24,7 @@ REFUSED_BY_PERSON = "refused_by_person"
 NOT_SHARED = "not_shared_with_organisation"
 NO_RELATIONSHIP = "no_legitimate_relationship"
 NOT_THEIR_RECORD = "not_their_record"
+OTHER_PARTNERSHIP = "other_partnership"  # no relationship, and the person is another's (ADR 0026)
 
 # Event kinds that make the organisation holding them part of the person's care while
 # they are open: referrals, services, placements, tenancies, housing duties, hospital
@@ -72,6 +73,9 @@ class AccessFacts:
     break_glass: bool = False
     organisation_refused: bool = False
     organisation_allowed: bool = False
+    # The person belongs only to partnerships other than the actor's (ADR 0026): without a
+    # relationship nothing of them is shown, not even in search or counts.
+    other_partnership: bool = False
     # Sensitive categories the person refused for the actor's organisation (or for
     # everyone, unless allowed for this organisation specifically).
     refused_categories: frozenset[str] = field(default_factory=frozenset)
@@ -84,7 +88,8 @@ def decide_from(facts: AccessFacts) -> AccessDecision:
     that views records, no refusal of their organisation by the person (which blocks
     break-glass too: the law's overriding duties are outside this system), an explicit
     allow when their role needs one (the voluntary sector), and a legitimate relationship:
-    care team, open episode or unexpired break-glass. They then see their role's default
+    care team, open episode or unexpired break-glass (a person of another partnership is
+    reached only through one of these). They then see their role's default
     categories less any sensitive category the person refused."""
     role = any_role_for(facts.role)
     if role is not None and role.has(Permission.VIEW_OWN_RECORD):
@@ -106,7 +111,8 @@ def decide_from(facts: AccessFacts) -> AccessDecision:
     elif facts.break_glass:
         basis = BREAK_GLASS
     else:
-        return AccessDecision(False, reason=NO_RELATIONSHIP)
+        reason = OTHER_PARTNERSHIP if facts.other_partnership else NO_RELATIONSHIP
+        return AccessDecision(False, reason=reason)
     refused = facts.refused_categories & SENSITIVE_CATEGORIES
     return AccessDecision(True, basis, frozenset(role.categories - refused))
 

@@ -117,6 +117,7 @@ def search_standing(
     allowed_by_person: bool,
     may_join_or_break_glass: bool,
     precise: bool,
+    other_partnership: bool = False,
 ) -> str:
     """How one matching person appears in someone's search results.
 
@@ -125,7 +126,11 @@ def search_standing(
     break glass lists them, and then with their name and year of birth only, to confirm who
     they are. A person who refused the searcher's organisation appears, on a precise query,
     only as "chose not to share with your organisation" (no name, no link). A role that
-    needs the person's explicit allow (the voluntary sector) sees nobody else."""
+    needs the person's explicit allow (the voluntary sector) sees nobody else. A person of
+    another partnership (ADR 0026) appears only to someone with a relationship, and never
+    as "chose not to share"."""
+    if other_partnership and (refused_by_person or not has_access):
+        return HIDDEN
     if refused_by_person:
         return NOT_SHARED_WITH_YOU if precise else HIDDEN
     if needs_explicit_allow and not allowed_by_person:

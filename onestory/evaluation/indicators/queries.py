@@ -16,7 +16,7 @@ from datetime import date
 import polars as pl
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import require
+from onestory.access.policy import aggregate_partnership, require
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.casework.extract import extract
@@ -154,6 +154,7 @@ def locality_quarter_panel(
     unknown partnership or locality, domain.UnknownIndicator for an unknown indicator and
     ValueError for a quarter not like 2025Q3."""
     require(by, Permission.VIEW_AGGREGATES)
+    partnership = aggregate_partnership(by, partnership)  # a commissioner's own (ADR 0026)
     names = d.check_names(indicators)
     if partnership:
         resolve_area(partnership, None)
