@@ -21,6 +21,7 @@ from onestory.commissioning import engine as commissioning
 from onestory.commissioning.domain import bcf
 from onestory.evaluation.indicators.nation import nation_panel
 from onestory.people.engines.spark_linker import spark_unavailable
+from onestory.spark import job
 from onestory.synthetic.nation import calendar
 from onestory.synthetic.nation.casefinding import engine_tables
 
@@ -72,9 +73,14 @@ def _loaded(con, tables):
     return con
 
 
-def test_spark_indicator_panel_equals_duckdb_on_a_generated_nation(nation, spark_con):
+def test_spark_indicator_panel_equals_duckdb_on_a_generated_nation(
+    nation, spark_con, tmp_path, capsys
+):
     duck = nation_panel(nation).sort(PANEL_KEYS)
-    spark = nation_panel(nation, con=spark_con).sort(PANEL_KEYS)
+    # the Spark side as a cluster runs it: the spark-submit job, writing the panel
+    assert job.main(["indicators", "--nation", str(nation), "--out", str(tmp_path / "p.pq")]) == 0
+    assert '"rows": 288' in capsys.readouterr().out
+    spark = pl.read_parquet(tmp_path / "p.pq").sort(PANEL_KEYS)
     assert duck.height == 2 * 2 * 4 * YEARS * 9  # partnerships × localities × quarters × nine
     assert duck["numerator"].sum() > 1000  # a real panel, not zeros
     assert_frame_equal(spark, duck, check_exact=True)
