@@ -171,7 +171,9 @@ def lace(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:
             SELECT person_id, start, "end", emergency FROM hospital
             WHERE kind = 'admission' AND "end" IS NOT NULL AND "end" <= $as_of
               AND "end" > $year_ago AND coalesce(destination, '') <> 'died'
-            QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY "end" DESC, start DESC) = 1
+            -- the same dates twice: the emergency one, whatever order the engine reads them in
+            QUALIFY row_number() OVER (PARTITION BY person_id
+                                       ORDER BY "end" DESC, start DESC, emergency DESC) = 1
         ),
         cci AS (
             SELECT person_id, sum(weight) AS cci FROM (

@@ -111,3 +111,35 @@ def test_spark_segments_and_bcf_metrics_equal_duckdb_on_a_generated_nation(popul
     for where in (commissioning.EVERYONE, area):
         duck_metrics = commissioning.bcf_metrics(duck_con, year, where)
         assert commissioning.bcf_metrics(spark, year, where) == duck_metrics
+
+
+def test_nation_reablement_on_the_same_day_twice_counts_the_discharge_home_in_either_order(
+    nation, tmp_path
+):
+    """Two discharges into reablement on one day: which one counts must not depend on the
+    order an engine reads the rows in (DuckDB only: fast, and the rule is in the SQL)."""
+    import shutil
+
+    import duckdb
+
+    from onestory.evaluation.indicators import nation as nation_tables
+
+    copy = tmp_path / "nation"
+    shutil.copytree(nation, copy)
+    care = pl.read_parquet(copy / "parquet" / "social_care.parquet")
+    first = care.filter(pl.col("kind") == 4).unique("person_id", keep="first").head(20)
+    assert first.height == 20
+    not_home = first.with_columns(outcome_91=pl.lit(1, care["outcome_91"].dtype))
+    at_home = first.with_columns(outcome_91=pl.lit(0, care["outcome_91"].dtype))
+    rest = care.join(first.select("person_id"), on="person_id", how="anti")
+    pl.concat([not_home, at_home, rest]).write_parquet(copy / "parquet" / "social_care.parquet")
+    con = duckdb.connect()
+    con.execute("SET threads = 1")
+    nation_tables.load(con, copy)
+    ids = first["person_id"].to_list()
+    counted = con.sql(
+        "SELECT count(*), count(*) FILTER (WHERE at_home) FROM reablement "
+        "WHERE list_contains($ids, person_id)",
+        params={"ids": ids},
+    ).fetchall()
+    assert counted == [(20, 20)]

@@ -132,7 +132,9 @@ def load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
             WHERE kind = 4
             QUALIFY row_number() OVER (
                 PARTITION BY person_id, date_trunc('quarter', {_day("start")})
-                ORDER BY start) = 1"""
+                -- two discharges into reablement on one day: the one at home counts, so
+                -- the choice does not depend on an engine's row order
+                ORDER BY start, outcome_91) = 1"""
     )
 
 
