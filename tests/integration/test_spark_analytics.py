@@ -49,13 +49,18 @@ def spark_con():
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI runs the Spark engine's tests, but {problem}")
         pytest.skip(f"Spark engine not testable here: {problem}")
+    from pyspark.sql import SparkSession
+
     from onestory.spark.connection import SparkConnection, session
 
+    # the linkage tests' session may already be running: share it, and leave it running
+    shared = SparkSession.getActiveSession() is not None
     spark = session(cores=2, shuffle_partitions=1)
     con = SparkConnection(spark)
     yield con
     con.close()
-    spark.stop()
+    if not shared:
+        spark.stop()
 
 
 @pytest.fixture(scope="module")
