@@ -21,6 +21,10 @@ The views become linkage records straight away, normalised as the importer does,
 Prints time, peak memory (the process's maximum resident set, which includes DuckDB's),
 pairwise precision/recall/F1 against the generator's truth, lookup p50/p95, and the
 ratios to the baselines. It reports; it asserts nothing.
+
+`--engine spark` runs step 2 on Spark instead (`SparkLinker`, pyspark in local mode, the
+same model, comparisons and clustering); its peak memory is then the process tree's
+(Python and Spark's JVM), sampled every 0.2 s. `--lookups 0` skips step 3.
 """
 
 import argparse
@@ -56,6 +60,35 @@ SERVICE_RATES = (
     ("childrens_services", 0.25),
 )
 CANDIDATE_LIMIT = 200  # as REALTIME_CANDIDATES
+
+
+class TreePeak:
+    """The highest resident memory of this process and its children (Spark's JVM) together,
+    sampled every 0.2 s in a background thread."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = 0
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while True:
+            total = 0
+            for p in [me, *me.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass
+            self.peak = max(self.peak, total)
+            time.sleep(0.2)
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak / 2**20
 
 
 def peak_mb() -> float:
@@ -182,7 +215,9 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--lookups", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
     args = parser.parse_args()
+    tree = TreePeak()
 
     started = time.perf_counter()
     records, truth = build_records(args.people, args.records, args.seed)
@@ -206,14 +241,20 @@ def main() -> int:
 
     from onestory.people.engines.splink_linker import SplinkLinker, score_new_record
 
-    linker = SplinkLinker()
+    if args.engine == "spark":
+        from onestory.people.engines.spark_linker import SparkLinker, local_spark_session
+
+        local_spark_session(shuffle_partitions=8)
+        linker = SparkLinker()
+    else:
+        linker = SplinkLinker()
     started = time.perf_counter()
     assignments = linker.cluster(records)
     splink_s = time.perf_counter() - started
-    splink_peak = peak_mb()
+    splink_peak = max(peak_mb(), tree.peak_mb)
     s = pairwise_score(((a.record_id, a.cluster) for a in assignments), truth)
     print(
-        f"splink (DuckDB): {splink_s:.1f}s, peak {splink_peak:,.0f} MB; precision "
+        f"splink ({args.engine}): {splink_s:.1f}s, peak {splink_peak:,.0f} MB; precision "
         f"{s.precision:.4f} recall {s.recall:.4f} F1 {s.f1:.4f}; "
         f"{len(set(a.cluster for a in assignments)):,} people, "
         f"{len(linker.uncertain_pairs):,} pairs for review",
@@ -225,6 +266,8 @@ def main() -> int:
         flush=True,
     )
 
+    if not args.lookups:
+        return 0
     cluster_of = {a.record_id: a.cluster for a in assignments}
     index = Index(records)
     rng = random.Random(args.seed)

@@ -93,7 +93,7 @@ def _features_sql(as_of: date) -> tuple[str, list]:
         GROUP BY person_id HAVING count(DISTINCT code) >= {efi.POLYPHARMACY_MIN_MEDICINES}
     ),
     deficits AS (
-        SELECT person_id, count(*) AS n, list(deficit ORDER BY deficit) AS deficits
+        SELECT person_id, count(*) AS n, list_sort(list(deficit)) AS deficits
         FROM (SELECT * FROM coded UNION SELECT * FROM poly) GROUP BY person_id
     ),
     use AS (
@@ -109,9 +109,9 @@ def _features_sql(as_of: date) -> tuple[str, list]:
           AND start <= DATE '{a}' AND ("end" IS NULL OR "end" >= DATE '{a}')
     )
     SELECT p.person_id, p.sex, p.practice, p.neighbourhood,
-           date_diff('year', p.birth_date, DATE '{a}')
-             - CASE WHEN strftime(p.birth_date, '%m%d') > '{as_of:%m%d}' THEN 1 ELSE 0 END
-             AS age,
+           ({as_of.year} - year(p.birth_date)
+             - CASE WHEN month(p.birth_date) * 100 + day(p.birth_date) > {as_of.month * 100 + as_of.day}
+                    THEN 1 ELSE 0 END)::BIGINT AS age,
            coalesce(d.n, 0)::INT AS efi_deficits,
            coalesce(d.deficits, []::VARCHAR[]) AS deficits,
            coalesce(u.em, 0)::INT AS emergency_admissions_12m,
@@ -131,7 +131,8 @@ def _features_sql(as_of: date) -> tuple[str, list]:
 
 def features(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:
     sql, params = _features_sql(as_of)
-    return _frame(con, sql, params)
+    # in person order, so the model's fit does not depend on the engine's row order
+    return _frame(con, sql, params).sort("person_id")
 
 
 def outcomes(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pl.DataFrame:
@@ -149,8 +150,10 @@ def recent_admissions(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFra
     return _frame(
         con,
         """SELECT person_id,
-                  list(struct_pack(start := strftime(start, '%Y-%m-%d'), diagnosis := diagnosis)
-                       ORDER BY start DESC) AS admissions
+                  -- newest first (sorting the pairs, not ORDER BY in the aggregate, which
+                  -- Spark SQL lacks; the same day's admissions by diagnosis)
+                  list_sort(list(struct_pack(start := strftime(start, '%Y-%m-%d'),
+                                             diagnosis := diagnosis)), 'DESC') AS admissions
            FROM hospital
            WHERE kind = 'admission' AND emergency AND start > ? AND start <= ?
            GROUP BY person_id""",
@@ -168,7 +171,9 @@ def lace(con: duckdb.DuckDBPyConnection, as_of: date) -> pl.DataFrame:
             SELECT person_id, start, "end", emergency FROM hospital
             WHERE kind = 'admission' AND "end" IS NOT NULL AND "end" <= $as_of
               AND "end" > $year_ago AND coalesce(destination, '') <> 'died'
-            QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY "end" DESC, start DESC) = 1
+            -- the same dates twice: the emergency one, whatever order the engine reads them in
+            QUALIFY row_number() OVER (PARTITION BY person_id
+                                       ORDER BY "end" DESC, start DESC, emergency DESC) = 1
         ),
         cci AS (
             SELECT person_id, sum(weight) AS cci FROM (

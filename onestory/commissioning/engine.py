@@ -98,9 +98,10 @@ def load(con: duckdb.DuckDBPyConnection, **tables: pl.DataFrame) -> None:
 
 
 def _age_sql(birth: str, at: str) -> str:
+    # year(at) - year(birth), less one before the birthday: the same in DuckDB and Spark SQL
     return (
-        f"(date_diff('year', {birth}, {at}) - CASE WHEN strftime({birth}, '%m%d') > "
-        f"strftime({at}, '%m%d') THEN 1 ELSE 0 END)"
+        f"(year({at}) - year({birth}) - CASE WHEN month({birth}) * 100 + day({birth}) > "
+        f"month({at}) * 100 + day({at}) THEN 1 ELSE 0 END)"
     )
 
 
@@ -117,7 +118,7 @@ def segment_people(
     frame = con.sql(
         f"""
         WITH f AS ({features}),
-        coded AS (
+        listed AS (  -- not `coded`: case finding's CTE has that name, and Spark flattens
             SELECT DISTINCT e.person_id, c.list, c.code
             FROM evidence e JOIN ccode c ON e.source = 'snomed' AND e.code = c.code
             WHERE e.start <= $as_of AND (c.list <> 'maternity' OR e.start > $year_ago)
@@ -130,7 +131,7 @@ def segment_people(
                    bool_or(list = 'disability') AS disability,
                    count(*) FILTER (WHERE list = 'chronic_conditions') AS chronic,
                    bool_or(list = 'maternity') AS maternity
-            FROM coded GROUP BY person_id
+            FROM listed GROUP BY person_id
         ),
         care AS (
             SELECT person_id,

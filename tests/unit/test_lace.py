@@ -85,3 +85,42 @@ def test_lace_sql_agrees_with_the_domain_rule():
     row = engine.lace(con, date(2026, 10, 31)).row(0, named=True)
     expected = lace.lace_index(length_of_stay_days=8, emergency=True, charlson=2, ed_visits_6m=2)
     assert row["lace"] == expected.total == 12
+
+
+def test_lace_two_stays_with_the_same_dates_take_the_emergency_one_in_either_order():
+    """Which of two identical-dated stays counts must not depend on the engine's row order
+    (Spark and DuckDB read rows in different orders)."""
+    con = engine.connect()
+    con.execute("SET threads = 1")
+    ids = list(range(1, 41))
+    people = pl.DataFrame(
+        {
+            "person_id": ids,
+            "birth_date": [date(1940, 1, 1)] * 40,
+            "sex": ["female"] * 40,
+            "practice": ["Y1"] * 40,
+            "neighbourhood": ["LS12"] * 40,
+            "lives_alone": [True] * 40,
+            "has_unpaid_carer": [False] * 40,
+        }
+    )
+    evidence = pl.DataFrame(
+        schema={"person_id": pl.Int64, "source": pl.String, "code": pl.String,
+                "start": pl.Date, "end": pl.Date}
+    )  # fmt: skip
+    meds = pl.DataFrame(schema={"person_id": pl.Int64, "code": pl.String, "start": pl.Date})
+    hospital = pl.DataFrame(
+        {
+            "person_id": ids + ids,  # the elective stay first, then the emergency one
+            "kind": ["admission"] * 80,
+            "start": [date(2026, 5, 1)] * 80,
+            "end": [date(2026, 5, 3)] * 80,
+            "emergency": [False] * 40 + [True] * 40,
+            "destination": ["usual place"] * 80,
+            "diagnosis": ["Pneumonia"] * 80,
+        }
+    )
+    engine.load(con, people=people, evidence=evidence, medications=meds, hospital=hospital)
+    scores = engine.lace(con, date(2026, 10, 31))["lace"].to_list()
+    expected = lace.lace_index(length_of_stay_days=2, emergency=True, charlson=0, ed_visits_6m=0)
+    assert scores == [expected.total] * 40

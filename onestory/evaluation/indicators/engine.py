@@ -58,9 +58,10 @@ def load(con: duckdb.DuckDBPyConnection, **tables: pl.DataFrame) -> None:
 
 
 def _age(birth: str, at: str) -> str:
+    # year(at) - year(birth), less one before the birthday: the same in DuckDB and Spark SQL
     return (
-        f"(date_diff('year', {birth}, {at}) - CASE WHEN strftime({birth}, '%m%d') > "
-        f"strftime({at}, '%m%d') THEN 1 ELSE 0 END)"
+        f"(year({at}) - year({birth}) - CASE WHEN month({birth}) * 100 + day({birth}) > "
+        f"month({at}) * 100 + day({at}) THEN 1 ELSE 0 END)"
     )
 
 

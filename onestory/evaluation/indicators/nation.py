@@ -20,6 +20,7 @@ engine's six input tables as views:
 No Django here.
 """
 
+import csv
 import json
 from datetime import date
 from pathlib import Path
@@ -47,16 +48,27 @@ def first_quarter(folder: Path) -> tuple[d.Quarter, int]:
 def load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     """The engine's input tables as views over the nation's files."""
     pq = folder / "parquet"
-    first, _quarters = first_quarter(folder)
-    start = first.start.isoformat()
+    first, quarters = first_quarter(folder)
+    # the small reference tables are read here, so the SQL below runs on DuckDB and Spark alike
+    with (folder / "places" / "partnerships.csv").open(encoding="utf-8") as handle:
+        partnerships = {r["partnership"]: r["code"] for r in csv.DictReader(handle)}
+    with (folder / "places" / "localities.csv").open(encoding="utf-8") as handle:
+        codes = [
+            (int(r["locality"]), r["code"], partnerships[r["partnership"]])
+            for r in csv.DictReader(handle)
+        ]
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE codes AS
-            SELECT l.locality::INTEGER AS locality, l.code AS locality_code,
-                   p.code AS partnership_code
-            FROM read_csv_auto('{folder / "places" / "localities.csv"}') l
-            JOIN read_csv_auto('{folder / "places" / "partnerships.csv"}') p
-              ON p.partnership = l.partnership"""
+        "CREATE OR REPLACE TEMP TABLE codes "
+        "(locality INTEGER, locality_code VARCHAR, partnership_code VARCHAR)"
     )
+    con.executemany("INSERT INTO codes VALUES (?, ?, ?)", codes)
+    # quarter k's first day (a move in quarter k takes effect on quarter k + 1's)
+    starts, quarter = [], first
+    for k in range(quarters + 41):
+        starts.append((k, quarter.start))
+        quarter = quarter.next()
+    con.execute("CREATE OR REPLACE TEMP TABLE quarter_starts (quarter INTEGER, start DATE)")
+    con.executemany("INSERT INTO quarter_starts VALUES (?, ?)", starts)
     con.execute(
         f"""CREATE OR REPLACE VIEW people AS
             SELECT person_id, {_day("dob_day")} AS birth_date,
@@ -68,10 +80,10 @@ def load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE residence AS
             WITH m AS (
-                SELECT person_id, from_locality, to_locality,
-                       DATE '{start}' + to_months(3 * (quarter + 1)) AS effective
-                FROM read_parquet('{folder / "truth" / "moves.parquet"}')
-                WHERE from_locality <> to_locality
+                SELECT v.person_id, v.from_locality, v.to_locality, q.start AS effective
+                FROM read_parquet('{folder / "truth" / "moves.parquet"}') v
+                JOIN quarter_starts q ON q.quarter = v.quarter + 1
+                WHERE v.from_locality <> v.to_locality
             ),
             spans AS (
                 SELECT person_id, from_locality AS locality,
@@ -120,7 +132,9 @@ def load(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
             WHERE kind = 4
             QUALIFY row_number() OVER (
                 PARTITION BY person_id, date_trunc('quarter', {_day("start")})
-                ORDER BY start) = 1"""
+                -- two discharges into reablement on one day: the one at home counts, so
+                -- the choice does not depend on an engine's row order
+                ORDER BY start, outcome_91) = 1"""
     )
 
 
@@ -131,14 +145,17 @@ def nation_panel(
     partnership: str | None = None,
     localities: list[str] | None = None,
     threads: int | None = None,
+    con=None,
 ) -> pl.DataFrame:
     """The locality-quarter panel (`domain.PANEL_COLUMNS`) of the nation in `folder`, over
-    all its quarters; unsuppressed — for estimators and benchmarks, never for display."""
+    all its quarters; unsuppressed — for estimators and benchmarks, never for display.
+    `con`: the engine to run on (a DuckDB connection by default; `spark.SparkConnection`
+    runs the same SQL on Spark)."""
     if not (folder / "parquet" / "people.parquet").exists():
         raise FileNotFoundError(
             f"{folder}: no parquet/people.parquet (generate with --format parquet or both)"
         )
-    con = engine.connect(threads)
+    con = con if con is not None else engine.connect(threads)
     load(con, folder)
     first, n = first_quarter(folder)
     periods = [first]
