@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from onestory.evaluation.domain.result import METHODS
+from onestory.evaluation.domain import METHODS
 
 
 def register(sub):

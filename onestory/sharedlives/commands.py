@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from onestory.sharedlives import csvio
-from onestory.sharedlives.domain import assignment
+from onestory.sharedlives.domain import DEFAULT_PER_PERSON
 
 EXIT_SOME_ROWS_SKIPPED = 3
 
@@ -30,9 +30,9 @@ def register(sub) -> None:
     m.add_argument(
         "--candidates",
         type=int,
-        default=assignment.DEFAULT_PER_PERSON,
+        default=DEFAULT_PER_PERSON,
         help="best carers kept per person on large schemes "
-        f"(default {assignment.DEFAULT_PER_PERSON}; the number matched is exact regardless)",
+        f"(default {DEFAULT_PER_PERSON}; the number matched is exact regardless)",
     )
     m.set_defaults(handler=_match, needs_django=False, parser=m)
 
@@ -45,6 +45,8 @@ def _match(args) -> int:
     errors = people_errors + carer_errors
     for error in errors:
         sys.stderr.write(f"{error}\n")
+    from onestory.sharedlives.domain import assignment
+
     result = assignment.assign(people, carers, per_person=args.candidates)
     try:
         with args.out.open("w", newline="", encoding="utf-8") as handle:

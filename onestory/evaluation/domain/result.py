@@ -16,10 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from onestory.evaluation.domain import did, scm, sdid
+from onestory.evaluation.domain import METHODS, did, scm, sdid
 from onestory.evaluation.domain.panel import Panel
 
-METHODS = ("did", "scm", "sdid")
 Z95 = 1.959963984540054
 
 

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
-from onestory.sharedlives.domain import matching, places
+from onestory.sharedlives.domain import DEFAULT_PER_PERSON, matching, places
 from onestory.sharedlives.domain.matching import Carer, Person
 
 EXHAUSTIVE_PAIRS = 2_000_000
-DEFAULT_PER_PERSON = 40
 
 
 @dataclass(frozen=True)
