@@ -111,6 +111,9 @@ class SparkLinker(SplinkLinker):
         # EM's iterations would otherwise grow one ever longer query plan
         return SparkAPI(spark_session=self.spark, break_lineage_method="parquet")
 
+    def _release(self, db_api) -> None:
+        """The session outlives a run (its tables are checkpointed to disk): nothing to free."""
+
     def _register(self, db_api, records: Sequence[LinkageRecord], cols=None):
         cols = cols if cols is not None else prepare_rows(records)
         rows = list(zip(*cols.values(), strict=True))

@@ -10,6 +10,8 @@ Splink's own logging is held at WARNING.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +33,7 @@ from onestory.people.domain.linkage import (
 )
 from onestory.people.domain.normalise import name_key
 from onestory.people.domain.threshold import ThresholdChoice, choose_threshold
+from onestory.people.engines.blocking import BLOCKING_RULES, affordable_blocks, blocking_rules
 from onestory.people.engines.dialects import DUCKDB, SqlDialect
 
 RULE_SPLINK = "splink"
@@ -236,58 +239,6 @@ def comparisons(dialect: SqlDialect = DUCKDB) -> list[dict]:
     ]
 
 
-BLOCKING_RULES = (
-    "l.nhs = r.nhs",
-    "l.family = r.family AND l.dob = r.dob",
-    "l.given = r.given AND l.dob = r.dob",
-    "l.dob = r.dob AND l.postcode = r.postcode",
-    "l.family = r.family AND l.dob = r.dob_swapped",
-    "l.family = r.family AND l.postcode = r.postcode",
-    "l.given = r.family AND l.family = r.given AND l.birth_year = r.birth_year",
-    "l.family = r.family AND l.birth_ym = r.birth_ym AND l.pc_district = r.pc_district",
-    # noisier extracts: names exact but date of birth and address both wrong, or a typo in
-    # the family name with a correct date of birth and postcode
-    "l.given = r.given AND l.family = r.family",
-    "l.given = r.given AND l.postcode = r.postcode",
-    "l.dob = r.dob AND substr(l.family, 1, 1) = substr(r.family, 1, 1)",
-    "l.postcode = r.postcode AND l.birth_year = r.birth_year",
-)
-
-
-# Single-field blocks: they find the true pairs whose other fields are all corrupted (a
-# typo in each name, a new address), but their number of pairs grows with the square of
-# the data. Each is used when it yields at most BLOCK_BUDGET_PER_RECORD pairs per record
-# and MAX_BLOCK_PAIRS in all, counted exactly from the data before linking.
-AFFORDABLE_BLOCKS = ("dob", "postcode", "given", "family")
-BLOCK_BUDGET_PER_RECORD = 25
-MAX_BLOCK_PAIRS = 2_000_000
-
-
-def affordable_blocks(cols: dict[str, list]) -> list[str]:
-    """The single-field blocking rules this data can afford (see AFFORDABLE_BLOCKS)."""
-    n = len(cols["unique_id"])
-    budget = min(BLOCK_BUDGET_PER_RECORD * n, MAX_BLOCK_PAIRS)
-    out = []
-    for column in AFFORDABLE_BLOCKS:
-        counts: dict = {}
-        for value in cols[column]:
-            if value is not None:
-                counts[value] = counts.get(value, 0) + 1
-        if sum(k * (k - 1) // 2 for k in counts.values()) <= budget:
-            out.append(f"l.{column} = r.{column}")
-    return out
-
-
-def blocking_rules(extra_blocking: Sequence[str] = ()) -> list[str]:
-    """BLOCKING_RULES and then the extra ones, leaving out each rule that an extra one
-    implies: a rule requiring `l.dob = r.dob AND ...` finds only pairs the single-field
-    block `l.dob = r.dob` finds already, so it would cost a join (and a longer exclusion
-    clause on every later rule) for no new pair. The pairs scored are the same."""
-    extra = [r for r in extra_blocking if r not in BLOCKING_RULES]
-    kept = [r for r in BLOCKING_RULES if not set(r.split(" AND ")) & set(extra)]
-    return [*kept, *extra]
-
-
 def settings(
     probability_two_random_records_match: float = 1e-4,
     dialect: SqlDialect = DUCKDB,
@@ -323,7 +274,19 @@ def u_pairs_for(n_records: int) -> float:
     return float(min(U_MAX_PAIRS, max(U_MIN_PAIRS, U_PAIRS_PER_RECORD * n_records)))
 
 
-@dataclass
+def _weight(probability: float) -> float:
+    """A match probability as Splink's match weight (log2 of the odds)."""
+    import math
+
+    return math.log2(probability / (1 - probability))
+
+
+# DuckDB's memory for a run: at a million records EM's pairs and the blocked pairs spill
+# beyond it (ADR 0015); smaller runs never reach it.
+DUCKDB_MEMORY_LIMIT = "2GB"
+
+
+@dataclass(slots=True)
 class ScoredPair:
     a: int
     b: int
@@ -341,6 +304,10 @@ class SplinkLinker:
 
     method = "splink-v1"
     dialect: SqlDialect = DUCKDB
+    # DuckDB's own memory (its buffer pool); beyond it, intermediate tables spill to a
+    # temporary directory that is removed when the run ends
+    memory_limit = DUCKDB_MEMORY_LIMIT
+    _spill_dir: str | None = None
 
     def __init__(
         self,
@@ -372,7 +339,20 @@ class SplinkLinker:
 
         con = duckdb.connect()
         con.execute("SET threads TO 2")
+        # DuckDB would otherwise hold up to 80% of the machine's memory before spilling; EM's
+        # pairs and the blocked pairs at a million records would take most of it
+        self._spill_dir = tempfile.mkdtemp(prefix="onestory-linking-")
+        con.execute(f"SET memory_limit = '{self.memory_limit}'")
+        con.execute(f"SET temp_directory = '{self._spill_dir}'")
         return DuckDBAPI(connection=con)
+
+    def _release(self, db_api) -> None:
+        """Free the engine's memory once the scores are fetched: the embedded database is
+        closed at once rather than whenever the linker's objects are collected."""
+        db_api.duckdb_con.close()
+        if self._spill_dir:
+            shutil.rmtree(self._spill_dir, ignore_errors=True)
+            self._spill_dir = None
 
     def _register(self, db_api, records: Sequence[LinkageRecord], cols: dict[str, list]):
         import pyarrow as pa
@@ -413,11 +393,15 @@ class SplinkLinker:
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on("dob"), estimate_without_term_frequencies=True
         )
+        # each EM pass leaves its pairs and their comparison vectors in the database (tens
+        # of millions of rows at a million records); nothing later reads them
+        linker.table_management.invalidate_cache()
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on("family", "given"),
             estimate_without_term_frequencies=True,
             populate_probability_two_random_records_match_from_trained_values=True,
         )
+        linker.table_management.invalidate_cache()
         return linker
 
     def score(self, records: Sequence[LinkageRecord]) -> list[ScoredPair]:
@@ -429,17 +413,27 @@ class SplinkLinker:
         self.records_seen = len(records)
         self.blocking = [*BLOCKING_RULES, *affordable_blocks(cols)]
         db_api = self._db_api()
-        table = self._register(db_api, records, cols)
-        linker = self.train(db_api, table)
-        predictions = linker.inference.predict()
-        scores, rows = self._fetch(predictions, all_scores=self.keep_scores)
+        try:
+            table = self._register(db_api, records, cols)
+            del cols  # the engine holds its own copy; these Python lists are not needed again
+            linker = self.train(db_api, table)
+            # Only the pairs at or above the review threshold are kept (unless every score
+            # is wanted): the rest would be written out only to be filtered away. The bound
+            # sits a little below the threshold, and _fetch applies the threshold exactly.
+            keep_all = self.keep_scores or not 0 < self.review_threshold < 1
+            floor = None if keep_all else _weight(self.review_threshold) - 0.01
+            predictions = linker.inference.predict(threshold_match_weight=floor)
+            scores, rows = self._fetch(predictions, all_scores=self.keep_scores)
+            saved = linker.misc.save_model_to_json()
+        finally:
+            self._release(db_api)
         if self.keep_scores:
             self.scores = [(int(a), int(b), float(w)) for a, b, w in scores]
         scored = [ScoredPair(int(a), int(b), float(w), float(p)) for a, b, w, p in rows]
         self.threshold_choice = choose_threshold(p.match_probability for p in scored)
         self.link_threshold = self.fixed_threshold or self.threshold_choice.threshold
         # stored on the run for real-time scoring, which runs on DuckDB whatever trained it
-        self.model = duckdb_model(linker.misc.save_model_to_json())
+        self.model = duckdb_model(saved)
         self.model[MODEL_EXTRAS] = {
             "link_threshold": self.link_threshold,
             "estimated_precision": self.threshold_choice.estimated_precision,
