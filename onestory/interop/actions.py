@@ -89,7 +89,10 @@ class BundleResult:
     def status(self) -> int:
         """The HTTP status the errors mean together: 412 when a precondition failed."""
         statuses = {int(e.get("status", 422)) for e in self.errors}
-        return 412 if 412 in statuses else 405 if 405 in statuses else 422
+        for status in (403, 412, 405):
+            if status in statuses:
+                return status
+        return 422
 
 
 def summary(results: list[BundleResult]) -> dict[str, Any]:
@@ -138,11 +141,15 @@ def import_files(
 def import_bundle(data: Any, *, by: Actor, file_name: str, link: bool = True) -> BundleResult:
     """Import one parsed bundle. Raises BundleError when it is not a readable bundle at
     all. Invalid entries are reported and the valid rest stored, except in a transaction,
-    where any error stores nothing."""
+    where any error stores nothing. An entry about a person the writer may not see is
+    refused (403, audited; `writes.people_written_about`)."""
+    from onestory.interop.writes import people_written_about
+
     require(by, Permission.RUN_IMPORTS)
     bundle_type, entries = read_bundle(data)
     result = BundleResult(file=file_name, bundle_type=bundle_type)
     matched = check_preconditions(entries)
+    written_about = people_written_about(entries, by=by)
     for entry in entries:
         result.resources[entry.resource_type or "(none)"] += 1
         for issue in entry.issues:
@@ -182,6 +189,14 @@ def import_bundle(data: Any, *, by: Actor, file_name: str, link: bool = True) ->
                 "errors": len(result.errors),
             },
         )
+        # Each person written about sees the write in "who has looked at my record".
+        for person in written_about.values():
+            record_event(
+                by=by,
+                action="fhir.write",
+                person_id=str(person.external_id),
+                detail={"file": file_name, "stored": result.stored},
+            )
     if link and any(e.resource_type == "Patient" for e in good):
         _link_new(by)  # only a new or changed Patient can change who is linked
     return result

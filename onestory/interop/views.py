@@ -36,6 +36,8 @@ FHIR_JSON = "application/fhir+json; charset=utf-8"
 FHIR_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
+# A batch's problems, as the status of the entry that reports them.
+BATCH_STATUS = {403: "403 Forbidden", 405: "405 Method Not Allowed", 412: "412 Precondition Failed"}
 
 
 def fhir_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -187,7 +189,11 @@ def base(request: HttpRequest, actor) -> HttpResponse:
         result = actions.import_bundle(data, by=actor, file_name="POST /fhir")
     except BundleError as exc:
         return outcome(400, exc.code, str(exc), exc.path)
-    issues = [("invalid", f"{e['resource']}: {e['message']}", e["path"]) for e in result.errors]
+    codes = {"403": "forbidden", "412": "conflict", "405": "not-supported"}
+    issues = [
+        (codes.get(e.get("status", ""), "invalid"), f"{e['resource']}: {e['message']}", e["path"])
+        for e in result.errors
+    ]
     if result.rejected:
         return fhir_response(operation_outcome(issues), result.status)
     body = transaction_response(
@@ -198,7 +204,7 @@ def base(request: HttpRequest, actor) -> HttpResponse:
         body["entry"].append(
             {
                 "response": {
-                    "status": "422 Unprocessable Entity",
+                    "status": BATCH_STATUS.get(result.status, "422 Unprocessable Entity"),
                     "outcome": operation_outcome(issues),
                 }
             }

@@ -1,6 +1,7 @@
 """Create, update and conditional writes on /fhir (ADR 0016). Each is a one-entry
 transaction Bundle through `actions.import_bundle`, so it has the same validation,
-permission (`run_imports`), audit event and versioning as any import."""
+permission (`run_imports`), per-person access decision (`people_written_about`), audit
+event and versioning as any import."""
 
 import json
 import uuid
@@ -8,13 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
 from onestory.audit.domain.actor import Actor
 from onestory.interop.domain.bundle import BundleError, Entry, Issue
 from onestory.interop.domain.index import repoint, served
 from onestory.interop.domain.mapping import subject_ref
 from onestory.interop.domain.search import RESULT_PARAMS, SearchError, parse_search
 from onestory.interop.models import FhirResource
-from onestory.interop.patients import people_of_records, person_by_id
+from onestory.interop.patients import REFUSED, people_of_records, person_by_id
 from onestory.interop.scope import records_of
 from onestory.people.models import Person
 
@@ -99,6 +103,59 @@ def own_patient_refs(entries: list[Entry]) -> None:
         entry.resource = repoint(entry.resource, {ref}, own.ref)
 
 
+def people_written_about(entries: list[Entry], *, by: Actor) -> dict[int, Person]:
+    """The access decision for writes: an entry that concerns a person already in the
+    index (a Patient already stored, or a resource whose patient reference — or whose stored
+    version's — resolves to a person) needs `access.policy.decide` to allow the writer that
+    person, exactly as a read would (a relationship, the person's refusal respected, another
+    partnership's person refused). A refused entry gets a 403 issue naming nothing about
+    the person, and the refusal is audited as `record.denied`. A Patient not yet stored,
+    and what refers only to it, concerns no one yet: a source system's registration, which
+    `run_imports` alone allows. Returns the people written about (pk -> Person), for the
+    audit. The system itself (the CLI) is not decided. A few queries per bundle."""
+    from onestory.interop.patients import decide_or_deny
+
+    if by.role == "system":
+        return {}
+    # Every entry, even one with another problem: a refusal is said first and alone, so
+    # nothing else is learnt about a person the writer may not see.
+    live = [e for e in entries if e.resource_type and isinstance(e.resource, dict)]
+    refs = {subject_ref(e.resource).removeprefix("Patient/") for e in live} - {""}
+    by_uuid = {}
+    for ref in refs:
+        person = person_by_id(ref)
+        if person is not None:
+            by_uuid[ref] = person
+    rows = FhirResource.objects.filter(
+        Q(resource_type="Patient", resource_id__in=list(refs - set(by_uuid)))
+        | Q(resource_id__in=[e.id for e in live]),
+        record_id__isnull=False,
+    ).values_list("resource_type", "resource_id", "record_id")
+    record_of = {(t, i): r for t, i, r in rows}
+    people = people_of_records(set(record_of.values()))
+    written: dict[int, Person] = {}
+    decided: dict[int, bool] = {}
+    for entry in live:
+        ref = subject_ref(entry.resource).removeprefix("Patient/")
+        concerned = [by_uuid.get(ref)] if ref else []
+        for key in (("Patient", ref), (entry.resource_type, entry.id)):
+            if key in record_of:
+                concerned.append(people.get(record_of[key]))
+        for person in {p.pk: p for p in concerned if p is not None}.values():
+            if person.pk not in decided:
+                try:
+                    decide_or_deny(by, person, "fhir.write")
+                    decided[person.pk] = True
+                except PermissionDenied:
+                    decided[person.pk] = False
+            if decided[person.pk]:
+                written[person.pk] = person
+            else:
+                entry.issues[:] = [Issue(entry.label, entry.resource_type, REFUSED, 403)]
+                break
+    return written
+
+
 def _bundle(resource: dict[str, Any], request: dict[str, str]) -> dict[str, Any]:
     return {
         "resourceType": "Bundle",
@@ -121,8 +178,9 @@ def _write(bundle: dict[str, Any], sent: dict[str, Any], *, by: Actor, name: str
 
     result = import_bundle(bundle, by=by, file_name=name)
     if result.errors:
+        codes = {"422": "invalid", "403": "forbidden"}
         issues = [
-            ("invalid" if e.get("status") == "422" else "conflict", e["message"], e["path"])
+            (codes.get(e.get("status", ""), "conflict"), e["message"], e["path"])
             for e in result.errors
             if e["resource"] != "Bundle" or e["path"] != "Bundle"
         ]

@@ -5,7 +5,8 @@ with or without the person's refusal of the caller's organisation.
 
 Expected outcomes are written from the rules: a resource is seen with a relationship and
 no refusal, in a data category the role sees, from a source that may be named to it
-(mental health only to roles that see mental health); writes need `run_imports`."""
+(mental health only to roles that see mental health); writes need `run_imports` and,
+about a person already known, the same decision as a read of them."""
 
 import json
 
@@ -128,13 +129,27 @@ def test_fhir_create_and_update(client, role, related, refused):
         content_type="application/fhir+json",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
-    if role in WRITES:
+    denied = AuditEvent.objects.filter(
+        actor_id=f"user:{user.pk}", action="record.denied", person_id=str(margaret.external_id)
+    )
+    if role in WRITES and related and not refused:
         assert (created.status_code, updated.status_code) == (201, 201)
         # Writing is not reading: the answer is what was sent, nothing more of the record.
         assert _reveals(created.content.decode(), nhs) == []
+        written = AuditEvent.objects.filter(
+            actor_id=f"user:{user.pk}", action="fhir.write", person_id=str(margaret.external_id)
+        )
+        assert written.count() == 2 and not denied.exists()
     else:
         assert (created.status_code, updated.status_code) == (403, 403)
+        assert created.json()["resourceType"] == "OperationOutcome"
+        assert _reveals(created.content.decode() + updated.content.decode(), nhs) == []
         assert not FhirResource.objects.filter(resource_id="matrix-1").exists()
+        assert not FhirResource.objects.filter(
+            resource_type="Observation", content__code__text="Weight"
+        ).exists()
+        # A writer refused by the decision is audited like a refused read.
+        assert denied.exists() is (role in WRITES)
 
 
 @pytest.mark.parametrize(("role", "related", "refused"), CELLS)

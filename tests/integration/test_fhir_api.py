@@ -228,8 +228,10 @@ def test_fhir_post_malformed_or_wrong_type_is_refused(client, world, body, statu
 def test_fhir_post_transaction_with_dangling_reference_stores_nothing(client, world):
     from onestory.interop.models import FhirResource
 
-    admin = f.user("admin.fhir", role="administrator")
-    _row, token = create_token(by=SYSTEM, username=admin.username)
+    # Writing about her (the bundle's Patient is stored) needs a relationship with her.
+    writer = f.user("dq.fhir", role="data_quality_officer")
+    f.care_team(world["person"], writer)
+    _row, token = create_token(by=SYSTEM, username=writer.username)
     bundle = _bundle("9990000018", observations=1)
     bundle["entry"][2]["resource"]["subject"]["reference"] = "urn:uuid:nobody"
     before = FhirResource.objects.count()
@@ -291,7 +293,9 @@ def test_fhir_external_client_searches_pages_and_fetches_everything(live_server,
 def test_fhir_external_client_searches_counts_sorts_writes_and_vreads(live_server, world):
     """fhirpy as a client developer uses it: search by patient for CSV-derived data, count,
     sort, elements; create, update and vread (issue 19 item 5)."""
-    admin = f.user("admin.fhirpy", role="administrator")
+    # The writer runs imports and is in her care team (writing about her needs both).
+    admin = f.user("dq.fhirpy", role="data_quality_officer")
+    f.care_team(world["person"], admin)
     _row, admin_token = create_token(by=SYSTEM, username=admin.username)
     base = f"{live_server.url}/fhir"
     reader = SyncFHIRClient(base, authorization=f"Bearer {world['token']}")

@@ -31,12 +31,17 @@ def world(db):
     number = margaret.links.filter(record__nhs_number__gt="").first().record.nhs_number
     import_bundle(_bundle(number, observations=1), by=SYSTEM, file_name="hospital.json")
     admin = f.user("admin.writes", role="administrator")
+    # The writer runs imports and is in her care team (a write about her needs both).
+    writer = f.user("dq.writes", role="data_quality_officer")
+    f.care_team(margaret, writer)
     return {
         "person": margaret,
         "pid": str(margaret.external_id),
         "hospital_patient": FhirResource.objects.get(resource_type="Patient").resource_id,
         "gp": create_token(by=SYSTEM, username="gp.writes")[1],
         "admin": create_token(by=SYSTEM, username=admin.username)[1],
+        "writer": create_token(by=SYSTEM, username=writer.username)[1],
+        "writer_user": writer,
     }
 
 
@@ -65,7 +70,7 @@ def _send(client, method, path, token, body, **headers):
 
 def test_fhir_create_gives_a_new_id_version_1_and_is_audited(client, world):
     sent = _observation(f"Patient/{world['hospital_patient']}")
-    response = _send(client, "post", "/fhir/Observation", world["admin"], sent)
+    response = _send(client, "post", "/fhir/Observation", world["writer"], sent)
     assert response.status_code == 201
     body = response.json()
     assert body["id"] != "client-chosen" and body["meta"]["versionId"] == "1"
@@ -82,7 +87,11 @@ def test_fhir_create_gives_a_new_id_version_1_and_is_audited(client, world):
 
 def test_fhir_create_about_the_integrated_patient_joins_their_record(client, world):
     response = _send(
-        client, "post", "/fhir/Observation", world["admin"], _observation(f"Patient/{world['pid']}")
+        client,
+        "post",
+        "/fhir/Observation",
+        world["writer"],
+        _observation(f"Patient/{world['pid']}"),
     )
     assert response.status_code == 201
     assert response.json()["subject"]["reference"] == f"Patient/{world['pid']}"
@@ -96,8 +105,9 @@ def test_fhir_create_about_the_integrated_patient_joins_their_record(client, wor
 
 def test_fhir_create_about_a_person_known_only_from_csv_is_422(client, db):
     person = f.rich_person()
-    admin = f.user("admin.csv", role="administrator")
-    token = create_token(by=SYSTEM, username=admin.username)[1]
+    writer = f.user("dq.csv", role="data_quality_officer")
+    f.care_team(person, writer)
+    token = create_token(by=SYSTEM, username=writer.username)[1]
     response = _send(
         client, "post", "/fhir/Observation", token, _observation(f"Patient/{person.external_id}")
     )
@@ -112,7 +122,7 @@ def test_fhir_conditional_create_with_if_none_exist_does_not_duplicate(client, w
         client,
         "post",
         "/fhir/Observation",
-        world["admin"],
+        world["writer"],
         sent,
         HTTP_IF_NONE_EXIST=f"identifier={LAB}|r1",
     )
@@ -120,7 +130,7 @@ def test_fhir_conditional_create_with_if_none_exist_does_not_duplicate(client, w
         client,
         "post",
         "/fhir/Observation",
-        world["admin"],
+        world["writer"],
         sent,
         HTTP_IF_NONE_EXIST=f"identifier={LAB}|r1",
     )
@@ -134,18 +144,23 @@ def test_fhir_update_versions_history_vread_and_if_match(client, world):
         client,
         "post",
         "/fhir/Observation",
-        world["admin"],
+        world["writer"],
         _observation(f"Patient/{world['hospital_patient']}"),
     ).json()
     path = f"/fhir/Observation/{created['id']}"
     changed = {**created, "valueQuantity": {"value": 69.5, "unit": "kg"}}
-    updated = _send(client, "put", path, world["admin"], changed, HTTP_IF_MATCH='W/"1"')
+    updated = _send(client, "put", path, world["writer"], changed, HTTP_IF_MATCH='W/"1"')
     assert updated.status_code == 200 and updated["ETag"] == 'W/"2"'
     assert updated.json()["meta"]["versionId"] == "2"
-    same_again = _send(client, "put", path, world["admin"], updated.json())
+    same_again = _send(client, "put", path, world["writer"], updated.json())
     assert same_again.json()["meta"]["versionId"] == "2"  # nothing changed: no new version
     stale = _send(
-        client, "put", path, world["admin"], {**changed, "status": "amended"}, HTTP_IF_MATCH='W/"1"'
+        client,
+        "put",
+        path,
+        world["writer"],
+        {**changed, "status": "amended"},
+        HTTP_IF_MATCH='W/"1"',
     )
     assert stale.status_code == 412 and stale.json()["resourceType"] == "OperationOutcome"
     auth = {"HTTP_AUTHORIZATION": f"Bearer {world['gp']}"}
@@ -163,16 +178,16 @@ def test_fhir_update_versions_history_vread_and_if_match(client, world):
 
 def test_fhir_put_to_a_new_id_creates_it(client, world):
     sent = {**_observation(f"Patient/{world['hospital_patient']}"), "id": "lab-42"}
-    response = _send(client, "put", "/fhir/Observation/lab-42", world["admin"], sent)
+    response = _send(client, "put", "/fhir/Observation/lab-42", world["writer"], sent)
     assert response.status_code == 201 and response.json()["id"] == "lab-42"
 
 
 def test_fhir_conditional_update_updates_the_match_creates_or_refuses_many(client, world):
     subject = f"Patient/{world['hospital_patient']}"
-    made = _send(client, "put", f"/fhir/Observation?identifier={LAB}|c1", world["admin"],
+    made = _send(client, "put", f"/fhir/Observation?identifier={LAB}|c1", world["writer"],
                  {**_observation(subject, ident="c1"), "id": None})  # fmt: skip
     assert made.status_code == 201
-    again = _send(client, "put", f"/fhir/Observation?identifier={LAB}|c1", world["admin"],
+    again = _send(client, "put", f"/fhir/Observation?identifier={LAB}|c1", world["writer"],
                   _observation(subject, value=80, ident="c1"))  # fmt: skip
     assert again.status_code == 200 and again.json()["id"] == made.json()["id"]
     assert again.json()["meta"]["versionId"] == "2"
@@ -180,14 +195,14 @@ def test_fhir_conditional_update_updates_the_match_creates_or_refuses_many(clien
         client,
         "put",
         "/fhir/Observation/twin",
-        world["admin"],
+        world["writer"],
         {**_observation(subject, ident="c1"), "id": "twin"},
     )
     many = _send(
         client,
         "put",
         f"/fhir/Observation?identifier={LAB}|c1",
-        world["admin"],
+        world["writer"],
         _observation(subject, ident="c1"),
     )
     assert many.status_code == 412
@@ -199,7 +214,7 @@ def test_fhir_transaction_honours_if_none_exist_and_if_match(client, world):
         client,
         "put",
         "/fhir/Observation/known",
-        world["admin"],
+        world["writer"],
         {**_observation(subject, ident="k1"), "id": "known"},
     )
     bundle = {
@@ -218,7 +233,7 @@ def test_fhir_transaction_honours_if_none_exist_and_if_match(client, world):
         ],
     }
     bundle["entry"][0]["resource"].pop("id")
-    response = _send(client, "post", "/fhir", world["admin"], bundle)
+    response = _send(client, "post", "/fhir", world["writer"], bundle)
     assert response.status_code == 200
     (entry,) = response.json()["entry"]
     assert entry["response"]["status"] == "200 OK"
@@ -234,7 +249,7 @@ def test_fhir_transaction_honours_if_none_exist_and_if_match(client, world):
             }
         ],
     }
-    refused = _send(client, "post", "/fhir", world["admin"], stale)
+    refused = _send(client, "post", "/fhir", world["writer"], stale)
     assert refused.status_code == 412
     assert FhirResource.objects.get(resource_id="known").version_id == 1
 
@@ -263,7 +278,7 @@ def test_fhir_write_needs_run_imports_and_derived_resources_are_not_updated(clie
         client,
         "put",
         f"/fhir/Encounter/{encounter['id']}",
-        world["admin"],
+        world["writer"],
         {**encounter, "status": "cancelled"},
     )
     assert refused.status_code == 405
@@ -271,7 +286,7 @@ def test_fhir_write_needs_run_imports_and_derived_resources_are_not_updated(clie
         client,
         "post",
         "/fhir/Observation",
-        world["admin"],
+        world["writer"],
         {"resourceType": "Observation", "code": {"text": "x"}},
     )
     assert invalid.status_code == 422
@@ -328,11 +343,11 @@ def test_fhir_create_with_only_format_in_the_address_is_a_plain_create(client, w
             "/fhir/Observation?_format=json",
             json.dumps(_observation(subject, ident=ident)),
             content_type="application/fhir+json",
-            HTTP_AUTHORIZATION=f"Bearer {world['admin']}",
+            HTTP_AUTHORIZATION=f"Bearer {world['writer']}",
         )
         assert response.status_code == 201, response.content[:200]
     bad = _send(
-        client, "post", "/fhir/Observation", world["admin"], _observation(subject),
+        client, "post", "/fhir/Observation", world["writer"], _observation(subject),
         HTTP_IF_NONE_EXIST="_count=5",
     )  # fmt: skip
     assert bad.status_code == 422 and "names no search parameter" in str(bad.json())
@@ -340,8 +355,112 @@ def test_fhir_create_with_only_format_in_the_address_is_a_plain_create(client, w
 
 def test_fhir_conditional_update_without_a_search_parameter_is_400(client, world):
     response = _send(
-        client, "put", "/fhir/Observation?_count=5", world["admin"],
+        client, "put", "/fhir/Observation?_count=5", world["writer"],
         _observation(f"Patient/{world['hospital_patient']}"),
     )  # fmt: skip
     assert response.status_code == 400
     assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def _refused(response) -> bool:
+    body = response.json()
+    return (
+        response.status_code == 403
+        and body["resourceType"] == "OperationOutcome"
+        and body["issue"][0]["code"] == "forbidden"
+    )
+
+
+def test_fhir_write_about_a_person_without_a_relationship_is_refused_and_audited(client, world):
+    """Running imports is not enough to write about a person already known: the writer
+    needs the same decision as a read (the administrator sees no records; a data-quality
+    officer outside her care team has no relationship). Nothing is stored; the refusal is
+    in her access log."""
+    unrelated = f.user("dq.unrelated", role="data_quality_officer")
+    tokens = [world["admin"], create_token(by=SYSTEM, username=unrelated.username)[1]]
+    hospital = world["hospital_patient"]
+    patient = FhirResource.objects.get(resource_type="Patient", resource_id=hospital)
+    for token in tokens:
+        for subject in (f"Patient/{hospital}", f"Patient/{world['pid']}"):
+            assert _refused(
+                _send(client, "post", "/fhir/Observation", token, _observation(subject))
+            )
+        put = {**_observation(f"Patient/{hospital}"), "id": "lab-x"}
+        assert _refused(_send(client, "put", "/fhir/Observation/lab-x", token, put))
+        changed = {**patient.content, "gender": "male"}
+        assert _refused(_send(client, "put", f"/fhir/Patient/{hospital}", token, changed))
+        conditional = f"/fhir/Observation?identifier={LAB}|r9"
+        assert _refused(_send(client, "put", conditional, token, _observation(
+            f"Patient/{hospital}", ident="r9")))  # fmt: skip
+        transaction = {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [{"resource": put, "request": {"method": "PUT", "url": "Observation/lab-x"}}],
+        }
+        assert _refused(_send(client, "post", "/fhir", token, transaction))
+    assert not FhirResource.objects.filter(resource_type="Observation", identifiers__value__in=[
+        "r1", "r9"]).exists()  # fmt: skip
+    assert FhirResource.objects.get(pk=patient.pk).version_id == 1
+    denied = AuditEvent.objects.filter(action="record.denied", person_id=world["pid"])
+    assert denied.count() == 12
+    assert set(denied.values_list("detail__attempted", flat=True)) == {"fhir.write"}
+
+
+def test_fhir_write_about_a_person_who_refused_the_writers_organisation_is_refused(client, world):
+    writer = world["writer_user"]
+    f.sharing_choice(world["person"], writer.staff.organisation, decision="refuse")
+    sent = _observation(f"Patient/{world['hospital_patient']}")
+    assert _refused(_send(client, "post", "/fhir/Observation", world["writer"], sent))
+    assert not FhirResource.objects.filter(identifiers__value="r1").exists()
+
+
+def test_fhir_write_about_another_partnerships_person_is_refused(client, world):
+    from tests.integration.test_authorisation_matrix_partnership import (
+        _staff,
+        _two_partnerships,
+    )
+
+    parts = _two_partnerships()  # her GP practice is in partnership B
+    writer = _staff("data_quality_officer", parts["PA"])
+    token = create_token(by=SYSTEM, username=writer.username)[1]
+    sent = _observation(f"Patient/{world['hospital_patient']}")
+    assert _refused(_send(client, "post", "/fhir/Observation", token, sent))
+    reasons = AuditEvent.objects.filter(action="record.denied", actor_id=f"user:{writer.pk}")
+    assert set(reasons.values_list("detail__reason", flat=True)) == {"other_partnership"}
+
+
+def test_fhir_new_patient_and_what_refers_to_it_need_only_run_imports(client, world):
+    """A Patient not yet stored concerns no one yet: a source system's registration."""
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:bbbbbbbb-0000-4000-8000-000000000001",
+                "resource": {
+                    "resourceType": "Patient",
+                    "name": [{"family": "Newcomer", "given": ["Nell"]}],
+                    "birthDate": "1990-01-02",
+                },
+                "request": {"method": "POST", "url": "Patient"},
+            },
+            {
+                "resource": _observation("urn:uuid:bbbbbbbb-0000-4000-8000-000000000001"),
+                "request": {"method": "POST", "url": "Observation"},
+            },
+            {
+                "resource": _observation(f"Patient/{world['hospital_patient']}", ident="b2"),
+                "request": {"method": "POST", "url": "Observation"},
+            },
+        ],
+    }
+    response = _send(client, "post", "/fhir", world["admin"], bundle)
+    assert response.status_code == 200
+    statuses = [e["response"]["status"] for e in response.json()["entry"]]
+    # The new Patient and its Observation are stored; the entry about her is refused.
+    assert statuses == ["201 Created", "201 Created", "403 Forbidden"]
+    assert FhirResource.objects.filter(identifiers__value="r1").count() == 1
+    assert not FhirResource.objects.filter(identifiers__value="b2").exists()
+    newcomer = _send(client, "post", "/fhir/Patient", world["admin"], {
+        "resourceType": "Patient", "name": [{"family": "Second"}]})  # fmt: skip
+    assert newcomer.status_code == 201
