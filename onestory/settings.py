@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "onestory.bcf",
     "onestory.initiatives",
     "django_tasks_db",  # the background queue's table (ADR 0018)
+    "oauth2_provider",  # SMART App Launch: authorization code with PKCE (ADR 0030)
     "onestory.jobs",
 ]
 
@@ -252,3 +253,31 @@ LOGGING = {
 # Background work (ADR 0018): Django's tasks framework with the database-backed queue of
 # django-tasks-db; `onestory worker` runs the queue.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+# SMART App Launch on /fhir (ADR 0030): django-oauth-toolkit as the authorization server.
+# Authorization code only, PKCE required and S256 only, read scopes only; tokens last an hour.
+SMART_SCOPES = {
+    "launch/patient": "Choose the person this app reads about",
+    "patient/*.read": "Read the record of the one person you choose",
+    "patient/*.rs": "Read and search the record of the one person you choose",
+    "user/*.read": "Read every record you may read yourself",
+    "user/*.rs": "Read and search every record you may read yourself",
+}
+OAUTH2_PROVIDER = {
+    "SCOPES": SMART_SCOPES,
+    "DEFAULT_SCOPES": ["patient/*.read"],
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # "plain" refused: S256 only
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "OAUTH2_VALIDATOR_CLASS": "onestory.interop.smart_validator.SmartValidator",
+}
+# The toolkit's own models (named so that migrations can refer to them as swappable).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"

@@ -28,5 +28,6 @@ urlpatterns = [
     path("initiatives/", include("onestory.initiatives.urls")),
     path("jobs/", include("onestory.jobs.urls")),
     path("api/", api.urls),
+    path("", include("onestory.interop.smart_urls")),  # SMART App Launch (ADR 0030)
     path("", include("onestory.interop.urls")),  # /fhir
 ]

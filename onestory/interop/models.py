@@ -157,3 +157,28 @@ class BulkExportFile(models.Model):
     resource_type = models.CharField(max_length=40)
     count = models.PositiveIntegerField(default=0)
     content = models.TextField()
+
+
+class SmartLaunch(models.Model):
+    """What a SMART App Launch consent granted beyond the scopes django-oauth-toolkit keeps
+    (ADR 0030): for `patient/*` scopes, the one person the signed-in user chose. Made with
+    the authorization code; tied to the access token when the code is exchanged."""
+
+    code = models.CharField(max_length=255, unique=True)
+    application = models.ForeignKey(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="smart_launches"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="smart_launches"
+    )
+    person = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    access_token = models.OneToOneField(
+        "oauth2_provider.AccessToken",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="smart_launch",
+    )
+    created_at = models.DateTimeField(default=timezone.now)

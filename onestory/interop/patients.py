@@ -50,6 +50,13 @@ def people_of_records(record_ids) -> dict[int, Person]:
 
 
 def decide_or_deny(by: Actor, person: Person, attempted: str) -> AccessDecision:
+    from onestory.interop.scope import app_patient
+
+    limit = app_patient()
+    if limit is not None and limit != person.pk:
+        # A SMART patient/* token is for one person only (ADR 0030).
+        denied(by, person, attempted=attempted, reason="outside_app_scope")
+        raise PermissionDenied(REFUSED)
     decision = decide(by, person)
     if not decision.allowed:
         denied(by, person, attempted=attempted, reason=decision.reason)

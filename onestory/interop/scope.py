@@ -5,6 +5,9 @@ those people, its data category is one the decision shows, and its source may be
 the caller. The database never reads another person's rows, and nobody is decided one by
 one over the whole store."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -34,8 +37,33 @@ class Scope:
         return out
 
 
+# A SMART `patient/*` token limits every read of a request to one person (ADR 0030): the
+# person's pk while such a request runs, else None. Set by the /fhir views only.
+_app_patient: ContextVar[int | None] = ContextVar("smart_app_patient", default=None)
+
+
+@contextmanager
+def limited_to_person(person_pk: int | None) -> Iterator[None]:
+    """While the block runs, reads see at most this person (None: no limit)."""
+    token = _app_patient.set(person_pk)
+    try:
+        yield
+    finally:
+        _app_patient.reset(token)
+
+
+def app_patient() -> int | None:
+    """The one person a SMART `patient/*` token limits this request to, or None."""
+    return _app_patient.get()
+
+
 def scope_for(by: Actor) -> Scope:
     decisions = decide_related(by)
+    limit = app_patient()
+    if limit is not None:
+        # Still the actor's own decision for that person: the token never widens access.
+        decisions = {p: d for p, d in (decisions or {}).items() if p == limit}
+        return Scope(everyone=False, decisions=decisions, directory=True)
     directory = by.role == "system" or has_permission(by, Permission.VIEW_RECORD)
     if decisions is None:
         return Scope(everyone=True, directory=True)

@@ -3,7 +3,7 @@ under /fhir is a 404 OperationOutcome (`views.unknown`)."""
 
 from django.urls import path, re_path
 
-from onestory.interop import views
+from onestory.interop import smart_views, views
 
 app_name = "fhir"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("fhir", views.base, name="base"),
     path("fhir/", views.base),
     path("fhir/metadata", views.metadata, name="metadata"),
+    # SMART discovery under the FHIR base (the rest of SMART is in smart_urls).
+    path(
+        "fhir/.well-known/smart-configuration",
+        smart_views.smart_configuration,
+        name="smart-configuration-fhir",
+    ),
     path("fhir/$export", views.export, name="export"),
     path("fhir/Patient/$export", views.export, {"level": "patient"}, name="export-patients"),
     path("fhir/Group/<str:group>/$export", views.export, {"level": "group"}, name="export-group"),

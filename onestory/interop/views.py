@@ -14,7 +14,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from onestory.access.policy import actor_for_user
-from onestory.interop import actions, bulk, queries, search, writes
+from onestory.interop import actions, bulk, queries, search, smart, writes
 from onestory.interop.domain.bundle import BundleError, parse_json
 from onestory.interop.domain.formats import format_refused
 from onestory.interop.domain.index import etag
@@ -27,6 +27,7 @@ from onestory.interop.domain.responses import (
     transaction_response,
 )
 from onestory.interop.domain.search import SERVED_TYPES, SearchError, parse_search
+from onestory.interop.scope import limited_to_person
 from onestory.sources.domain.limits import where_it_failed
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
@@ -88,9 +89,15 @@ def _actor(request: HttpRequest):
     """The caller: a bearer token's member of staff, else the signed-in user."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user = actions.user_for_token(header[7:].strip())
+        raw = header[7:].strip()
+        user = actions.user_for_token(raw)
         if user is None:
-            return None
+            # A SMART app's OAuth access token (ADR 0030): read only, maybe one person.
+            access = smart.access_for_token(raw)
+            if access is None:
+                return None
+            request.smart_access = access
+            user = access.user
         request.fhir_token = True
         return actor_for_user(user, "api")
     if request.user.is_authenticated:
@@ -115,7 +122,15 @@ def fhir_view(view):
                 refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
                 if refused is not None:
                     return outcome(403, "forbidden", "CSRF check failed.")
-            return view(request, actor, *args, **kwargs)
+            access = getattr(request, "smart_access", None)
+            if access is None:
+                return view(request, actor, *args, **kwargs)
+            if request.method in ("POST", "PUT", "PATCH"):
+                # Every SMART scope served is a read scope (a Bulk export job may still be
+                # deleted by whoever started it).
+                return outcome(403, "forbidden", "This app's access is to read only.")
+            with limited_to_person(access.person_pk if access.patient_only else None):
+                return view(request, actor, *args, **kwargs)
         except PermissionDenied as exc:
             return outcome(403, "forbidden", str(exc) or queries.REFUSED)
         except Http404 as exc:
@@ -168,7 +183,8 @@ def metadata(request: HttpRequest) -> HttpResponse:
         return refused
     if request.method != "GET":
         return not_allowed(request, "GET")
-    return fhir_response(capability_statement(_base(request)))
+    origin = request.build_absolute_uri("/").rstrip("/")
+    return fhir_response(capability_statement(_base(request), smart.endpoints(origin)))
 
 
 @fhir_view

@@ -108,6 +108,13 @@ JOURNEYS: dict[str, str] = {
     # FHIR create (POST), conditional update (PUT with a search) and update (PUT)
     "fhir:search": "tests/integration/test_fhir_writes.py::test_fhir_create_gives_a_new_id_version_1_and_is_audited",
     "fhir:read": "tests/integration/test_fhir_writes.py::test_fhir_update_versions_history_vread_and_if_match",
+    # SMART App Launch: the consent form, the token and revocation endpoints (an OAuth
+    # client library drives them), and app registration
+    "smart-authorize": "tests/integration/test_fhir_smart.py::test_smart_standalone_launch_with_pkce_reads_the_chosen_patient",
+    "smart-token": "tests/integration/test_fhir_smart.py::test_smart_standalone_launch_with_pkce_reads_the_chosen_patient",
+    "smart-revoke": "tests/integration/test_fhir_smart.py::test_smart_expired_and_revoked_tokens_are_refused",
+    "smart-apps": "tests/integration/test_fhir_smart_pages.py::test_smart_apps_form_registers_public_and_confidential_apps_and_audits",
+    "smart-app-remove": "tests/integration/test_fhir_smart_pages.py::test_smart_app_remove_form_removes_the_app_and_its_tokens_stop",
 }
 
 # Routes whose view does not declare its methods, and why they take no form.

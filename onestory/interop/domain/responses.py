@@ -153,7 +153,40 @@ _INTERACTIONS = ("read", "vread", "history-instance", "search-type", "create", "
 _NOT_PARAMS = ("_format", "_pretty", "_include", "_revinclude", "_totalMethod")
 
 
-def capability_statement(base: str) -> dict[str, Any]:
+# SMART App Launch's extension naming the OAuth endpoints (ADR 0030).
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+
+def security(oauth: dict[str, str]) -> dict[str, Any]:
+    """The CapabilityStatement's `rest.security`: SMART on FHIR, with its endpoints."""
+    return {
+        "cors": False,
+        "service": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                        "code": "SMART-on-FHIR",
+                    }
+                ],
+                "text": "OAuth2 using SMART-on-FHIR profile (authorization code with PKCE), "
+                "beside bearer tokens made by an administrator",
+            }
+        ],
+        "extension": [
+            {
+                "url": OAUTH_URIS,
+                "extension": [
+                    {"url": key, "valueUri": oauth[key]}
+                    for key in ("authorize", "token", "revoke", "manage")
+                    if key in oauth
+                ],
+            }
+        ],
+    }
+
+
+def capability_statement(base: str, oauth: dict[str, str] | None = None) -> dict[str, Any]:
     """Exactly what /fhir supports: for each served type its interactions and search
     parameters, `_include`s and `_revinclude`s; transaction and batch at the base and
     Patient/$everything."""
@@ -203,9 +236,11 @@ def capability_statement(base: str) -> dict[str, Any]:
             {
                 "mode": "server",
                 "security": {
-                    "description": "Bearer token (onestory fhir token create) or a signed-in "
-                    "session; every read is access-checked and audited; writes need the "
-                    "run_imports permission."
+                    **(security(oauth) if oauth else {}),
+                    "description": "Bearer token (onestory fhir token create), a SMART App "
+                    "Launch access token (read scopes) or a signed-in session; every read and "
+                    "write about a person is access-checked and audited; writes need the "
+                    "run_imports permission.",
                 },
                 "resource": resources,
                 "interaction": [{"code": "transaction"}, {"code": "batch"}],
