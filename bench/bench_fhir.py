@@ -1,13 +1,21 @@
-"""FHIR import rate and `Patient/$everything` latency, as ratios against plain JSON work in
-the same process.
+"""FHIR import rate, `Patient/$everything` latency and search latency, as ratios against
+plain work in the same process.
 
-    python bench/bench_fhir.py [--repeat 5]
+    python bench/bench_fhir.py [--repeat 5] [--search-people 10000] [--skip-import]
 
 Uses a fresh SQLite database in a temporary directory. Imports the Synthea bundles in
 ../shared/data/synthea-r4 `--repeat` times (each copy with its own ids, so every copy is
 new work), then builds one person with 1,000+ resources and times `$everything` for them.
 Baselines: `json.loads` of the same files, and `json.dumps` of the result. It reports; it
 asserts nothing.
+
+With `--search-people N` it also builds the synthetic borough of N people (the issue's size
+is 100,000; on a shared machine keep to 10,000, under `flock /tmp/onestory-bench.lock`),
+makes the FHIR view of every source (`onestory fhir index`), puts the demo GP in the
+busiest person's care team, and times searches through the test client with a bearer
+token: with a patient, without one (access applied in the query, over the GP's registered
+patients), and Patient by family name — against `GET /fhir/metadata` (no database) as the
+baseline.
 """
 
 import argparse
@@ -36,6 +44,9 @@ def _copies(texts: list[str], repeat: int) -> list[dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--search-people", type=int, default=0, metavar="N")
+    parser.add_argument("--skip-import", action="store_true", help="only the search timings")
+    parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench_fhir_"))
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
@@ -53,6 +64,14 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     actor = Actor.system("bench", channel="cli")
+    if not args.skip_import:
+        _import_and_everything(args, actor, import_bundle, everything, run_linkage)
+    if args.search_people:
+        _search(workdir, args.search_people, args.runs)
+    return 0
+
+
+def _import_and_everything(args, actor, import_bundle, everything, run_linkage) -> None:
     texts = [p.read_text() for p in sorted(SYNTHEA.glob("*.json"))]
     started = time.perf_counter()
     bundles = _copies(texts, args.repeat)
@@ -122,7 +141,82 @@ def main() -> int:
         f"$everything: {len(result):,} resources, p50 {p50 * 1000:.0f} ms "
         f"(json round trip of the result: {baseline * 1000:.0f} ms; ratio {p50 / baseline:.1f}x)"
     )
-    return 0
+
+
+def _search(workdir: Path, people: int, runs: int) -> None:
+    """Search latency at `people` people, with and without a patient."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.test import Client
+
+    from onestory.access.actions import join_care_team
+    from onestory.audit.domain.actor import Actor
+    from onestory.demo import create_demo_logins, generate_borough, import_borough, link_borough
+    from onestory.interop import projection
+    from onestory.interop.actions import create_token
+    from onestory.interop.models import FhirResource
+    from onestory.people.models import Person
+    from onestory.sources.models import SourceEvent, SourceRecord
+
+    actor = Actor.system("bench", channel="cli")
+    started = time.perf_counter()
+    out = workdir / "borough"
+    generate_borough(out, people=people, seed=42)
+    import_borough(out, by=actor)
+    link_borough(by=actor, force=True)
+    create_demo_logins(by=actor)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    projection.sync(force=True)
+    indexed = time.perf_counter() - started
+    top = (
+        SourceEvent.objects.filter(record__links__run__is_current=True)
+        .values("record__links__person_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "record__links__person_id")
+        .first()
+    )
+    person = Person.objects.get(pk=top["record__links__person_id"])
+    gp = get_user_model().objects.get(username="gp.demo")
+    join_care_team(person=person, staff=gp.staff, reason="Benchmark", by=actor)
+    token = create_token(by=actor, username="gp.demo")[1]
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    pid = str(person.external_id)
+    family = (
+        SourceRecord.objects.filter(links__person=person, links__run__is_current=True)
+        .exclude(family_name="")
+        .values_list("family_name", flat=True)
+        .first()
+    )  # used in the query only, never printed
+    print(
+        f"search: {Person.objects.count():,} people, {FhirResource.objects.count():,} FHIR "
+        f"resources (borough built in {built:.0f}s, FHIR view of every source made in "
+        f"{indexed:.0f}s)"
+    )
+    urls = {
+        "metadata (baseline)": "/fhir/metadata",
+        "Encounter?patient=…": f"/fhir/Encounter?patient={pid}&_count=20",
+        "Observation?patient=…": f"/fhir/Observation?patient={pid}&_count=20",
+        "Encounter (no patient)": "/fhir/Encounter?_count=20",
+        "Observation (no patient)": "/fhir/Observation?_count=20",
+        "Patient?family=… (theirs)": f"/fhir/Patient?family={family}&_count=20",
+    }
+    medians = {}
+    for name, url in urls.items():
+        response = client.get(url)  # warm-up, and the answer must be a real one
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: {response.status_code}")
+        total = response.json().get("total", "")
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            client.get(url)
+            times.append(time.perf_counter() - t)
+        medians[name] = statistics.median(times)
+        print(f"  {name:<26} p50 {medians[name] * 1000:7.1f} ms  total {total}")
+    base = medians["metadata (baseline)"]
+    for name in ("Observation?patient=…", "Observation (no patient)"):
+        print(f"  ratio {name} / metadata: {medians[name] / base:.1f}x")
 
 
 if __name__ == "__main__":

@@ -121,11 +121,14 @@ def people_written_about(entries: list[Entry], *, by: Actor) -> dict[int, Person
     # nothing else is learnt about a person the writer may not see.
     live = [e for e in entries if e.resource_type and isinstance(e.resource, dict)]
     refs = {subject_ref(e.resource).removeprefix("Patient/") for e in live} - {""}
-    by_uuid = {}
+    keys: dict[str, uuid.UUID] = {}
     for ref in refs:
-        person = person_by_id(ref)
-        if person is not None:
-            by_uuid[ref] = person
+        try:
+            keys[ref] = uuid.UUID(ref)  # in any spelling a UUID has
+        except ValueError:
+            continue
+    found = {p.external_id: p for p in Person.objects.filter(external_id__in=keys.values())}
+    by_uuid = {ref: found[key] for ref, key in keys.items() if key in found}
     rows = FhirResource.objects.filter(
         Q(resource_type="Patient", resource_id__in=list(refs - set(by_uuid)))
         | Q(resource_id__in=[e.id for e in live]),
