@@ -127,7 +127,9 @@ def test_smart_consent_and_tokens_follow_the_access_decision(client, role, relat
 def test_smart_person_may_hand_only_their_own_record_to_an_app(client, acting_as):
     margaret, nhs, _user = _world("gp", related=False, refused=False)
     other = f.linked_person(f.source_record(given_name="Norah", family_name="Nextdoor"))
-    person = f.person_user(margaret, f"me.{acting_as}", acting_as=acting_as, name="Rep" if acting_as != "self" else "")
+    person = f.person_user(
+        margaret, f"me.{acting_as}", acting_as=acting_as, name="Rep" if acting_as != "self" else ""
+    )
     app = _app()
     client.force_login(person)
     page = _consent_page(client, app, "launch/patient patient/*.read").content.decode()
