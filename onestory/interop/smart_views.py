@@ -53,6 +53,26 @@ class SmartAuthorizeView(AuthorizationView):
         self._actor()
         return super().get(request, *args, **kwargs)
 
+    def render_to_response(self, context, **kwargs):
+        """The consent form may send the browser on to the app's registered redirect
+        addresses (a browser applies the page's `form-action` to that redirect too), and
+        nowhere else."""
+        response = super().render_to_response(context, **kwargs)
+        client_id = self.request.GET.get("client_id") or self.request.POST.get("client_id", "")
+        app = get_application_model().objects.filter(client_id=client_id).first()
+        origins = sorted(
+            {
+                f"{parts.scheme}://{parts.netloc}"
+                for parts in (urlsplit(u) for u in (app.redirect_uris.split() if app else []))
+                if parts.scheme in ("https", "http") and parts.netloc
+            }
+        )
+        response._csp_config = {
+            **settings.SECURE_CSP,
+            "form-action": [*settings.SECURE_CSP["form-action"], *origins],
+        }
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         scopes = kwargs.get("scopes") or self.request.POST.get("scope", "").split()

@@ -46,14 +46,28 @@ def world(db):
     return {"margaret": margaret, "norah": norah, "hidden": hidden, "gp": gp, "app": app}
 
 
+_OPEN: list[OAuth2Session] = []
+
+
+@pytest.fixture
+def closes_sessions(live_server):
+    """The app's connections are closed before the test server stops (else its threads
+    close their database connections from the wrong thread, on SQLite)."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def _session(app, scope: str, method: str = "S256") -> OAuth2Session:
-    return OAuth2Session(
+    session = OAuth2Session(
         app.client_id,
         scope=scope,
         redirect_uri=REDIRECT,
         code_challenge_method=method,
         token_endpoint_auth_method="none",
     )
+    _OPEN.append(session)
+    return session
 
 
 def _hidden_fields(page: str) -> dict[str, str]:
@@ -93,6 +107,7 @@ def _launch(client, live_server, world, scope=PATIENT_SCOPE, person="margaret"):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("closes_sessions")
 def test_smart_standalone_launch_with_pkce_reads_the_chosen_patient(client, live_server, world):
     margaret, norah = world["margaret"], world["norah"]
     session, token = _launch(client, live_server, world)
@@ -132,6 +147,7 @@ def test_smart_standalone_launch_with_pkce_reads_the_chosen_patient(client, live
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("closes_sessions")
 def test_smart_user_scope_reads_what_the_user_may_and_nothing_more(client, live_server, world):
     session, token = _launch(client, live_server, world, scope="user/*.read", person=None)
     assert "patient" not in token
@@ -143,6 +159,7 @@ def test_smart_user_scope_reads_what_the_user_may_and_nothing_more(client, live_
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("closes_sessions")
 def test_smart_tokens_are_read_only(client, live_server, world):
     for scope, person in ((PATIENT_SCOPE, "margaret"), ("user/*.read", None)):
         session, _token = _launch(client, live_server, world, scope=scope, person=person)
@@ -161,6 +178,7 @@ def test_smart_tokens_are_read_only(client, live_server, world):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("closes_sessions")
 def test_smart_wrong_verifier_is_refused(client, live_server, world):
     session = _session(world["app"], PATIENT_SCOPE)
     verifier = generate_token(48)
@@ -176,6 +194,7 @@ def test_smart_wrong_verifier_is_refused(client, live_server, world):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("closes_sessions")
 def test_smart_plain_or_missing_pkce_is_refused(client, live_server, world):
     plain = _session(world["app"], PATIENT_SCOPE, method="plain")
     back = _consent(client, live_server, plain, world["gp"], generate_token(48), world["margaret"])
@@ -191,6 +210,7 @@ def test_smart_plain_or_missing_pkce_is_refused(client, live_server, world):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("closes_sessions")
 def test_smart_scopes_not_served_are_refused(client, live_server, world):
     """Asking for more than OneStory serves (writes, system access) is refused outright:
     the app gets an error, never a token."""
@@ -204,6 +224,7 @@ def test_smart_scopes_not_served_are_refused(client, live_server, world):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("closes_sessions")
 def test_smart_patient_scope_needs_a_person_the_user_may_see(client, live_server, world):
     """The consent page offers only people the user may see; sending another person's id
     (or none) is refused with a message, and no code is given."""
@@ -212,7 +233,10 @@ def test_smart_patient_scope_needs_a_person_the_user_may_see(client, live_server
         f"{live_server.url}/oauth/authorize", code_verifier=generate_token(48)
     )
     client.force_login(world["gp"])
-    page = client.get(url.removeprefix(live_server.url)).content.decode()
+    response = client.get(url.removeprefix(live_server.url))
+    # The form may send the browser on to the app's own redirect address, and only there.
+    assert "form-action 'self' https://app.example;" in response["Content-Security-Policy"]
+    page = response.content.decode()
     assert "Margaret" in page and "Norah" in page and "Hidden" not in page
     data = {**_hidden_fields(page), "allow": "Authorize"}
     for person in ("", str(world["hidden"].external_id)):
@@ -225,6 +249,7 @@ def test_smart_patient_scope_needs_a_person_the_user_may_see(client, live_server
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("closes_sessions")
 def test_smart_expired_and_revoked_tokens_are_refused(client, live_server, world):
     session, token = _launch(client, live_server, world)
     path = f"{live_server.url}/fhir/Patient/{world['margaret'].external_id}"
