@@ -269,7 +269,19 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["patient/*.read"],
     "PKCE_REQUIRED": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # "plain" refused: S256 only
+    # The OAuth 2.0 Security BCP throughout: no implicit or password grant, tokens only in
+    # the Authorization header, only their hashes kept, `iss` in the authorization answer.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    # A refresh token lasts a working day, is rotated on use, and a replayed one revokes
+    # the whole family; a refreshed token keeps the person its launch chose.
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     "REQUEST_APPROVAL_PROMPT": "force",
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],

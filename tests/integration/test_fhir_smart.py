@@ -282,3 +282,19 @@ def test_smart_configuration_and_capability_statement_name_the_endpoints(client)
     assert {e["url"]: e["valueUri"] for e in uris["extension"]}["token"] == (
         "http://testserver/oauth/token"
     )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("closes_sessions")
+def test_smart_refreshed_token_keeps_its_person_and_its_limits(client, live_server, world):
+    session, token = _launch(client, live_server, world)
+    fresh = session.refresh_token(f"{live_server.url}/oauth/token")
+    assert fresh["access_token"] != token["access_token"]
+    assert fresh["patient"] == str(world["margaret"].external_id)
+    fhir = f"{live_server.url}/fhir"
+    assert session.get(f"{fhir}/Patient/{world['margaret'].external_id}").status_code == 200
+    assert session.get(f"{fhir}/Patient/{world['norah'].external_id}").status_code == 403
+    # The rotated refresh token cannot be used again.
+    session.token = {**fresh, "refresh_token": token["refresh_token"]}
+    with pytest.raises(OAuthError):
+        session.refresh_token(f"{live_server.url}/oauth/token")
