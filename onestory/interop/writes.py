@@ -119,7 +119,14 @@ def people_written_about(entries: list[Entry], *, by: Actor) -> dict[int, Person
         return {}
     # Every entry, even one with another problem: a refusal is said first and alone, so
     # nothing else is learnt about a person the writer may not see.
-    live = [e for e in entries if e.resource_type and isinstance(e.resource, dict)]
+    # (An id or reference holding a NUL is never stored, nor can a database look it up.)
+    live = [
+        e
+        for e in entries
+        if e.resource_type
+        and isinstance(e.resource, dict)
+        and "\x00" not in e.id + subject_ref(e.resource)
+    ]
     refs = {subject_ref(e.resource).removeprefix("Patient/") for e in live} - {""}
     keys: dict[str, uuid.UUID] = {}
     for ref in refs:
