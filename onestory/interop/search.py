@@ -138,7 +138,9 @@ def search(query: Search, *, by: Actor) -> SearchPage:
         return _search_patients(query, by)
     p = query.params
     rows = FhirResource.objects.filter(resource_type=query.resource_type)
-    scope = scope_for(by)
+    # With a patient, their own decision is the scope: the caller's whole set of people
+    # (`decide_related`, ~0.3 s for a GP's 3,300 registered patients) is not needed.
+    scope: Scope | None = None
     person: Person | None = None
     person_ids: list[int] | None = None
     for value in p.get("patient", []) + p.get("subject", []):
@@ -150,6 +152,8 @@ def search(query: Search, *, by: Actor) -> SearchPage:
             person_ids = [person.pk]
         else:
             rows = rows.filter(patient_ref=f"Patient/{ref}")
+    if scope is None:
+        scope = scope_for(by)
     if query.chained:
         chained = people_by_identifier(query.chained, seen_links(scope))
         person_ids = [i for i in (person_ids or chained) if i in chained]
