@@ -25,7 +25,7 @@ from onestory.national.model_data import (
     rows_of,
     to_version,
 )
-from onestory.national.models import IntegrationModel
+from onestory.national.models import IntegrationModel, PublishedIndicator
 from onestory.places.models import Partnership
 
 
@@ -120,7 +120,11 @@ def partnership_model(code: str, *, by: Actor, quarter: str = "") -> ModelPage:
         raise ValueError("Enter the quarter like 2025Q3 (July to September 2025).")
     place = Partnership.objects.filter(code=code).first()
     rows = rows_of(code)
-    if place is None and not rows:
+    if (
+        place is None
+        and not rows
+        and not PublishedIndicator.objects.filter(partnership=code).exists()
+    ):
         raise Http404("No such partnership.")
     versions = [to_version(m) for m in rows]
     names = names_for(place, rows)
