@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import aggregate_partnership, require
+from onestory.access.policy import aggregate_partnership, has_permission, require
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.national.domain.models_in_time import (
@@ -108,6 +108,17 @@ def record_model(
     if place is None:
         require(by, Permission.VIEW_NATIONAL)
     else:
+        if not has_permission(by, Permission.MANAGE_BCF) and has_permission(
+            by, Permission.VIEW_NATIONAL
+        ):
+            raise ModelProblems(
+                {
+                    "partnership": (
+                        f"{partnership} is a partnership on this installation: its own "
+                        "commissioners record its model, on its integration model page."
+                    )
+                }
+            )
         require(by, Permission.MANAGE_BCF)
         aggregate_partnership(by, partnership)  # only a commissioner's own partnership
     choices, orgs = model_choices(place)

@@ -211,6 +211,14 @@ def test_national_analyst_reads_every_partnerships_model_but_cannot_change_it(cl
     assert client.get(reverse("integration-model-new", args=["PA"])).status_code == 403
     response = client.post(reverse("integration-model-new", args=["PA"]), first_version(parts))
     assert response.status_code == 403 and IntegrationModel.objects.count() == 1
+    # Nor through the national models page, which says whose it is to record.
+    response = client.post(
+        reverse("national-models"), {"partnership": "PA"} | first_version(parts, mdt="none")
+    )
+    assert response.status_code == 400 and "its own commissioners record its model" in (
+        response.content.decode()
+    )
+    assert IntegrationModel.objects.count() == 1
 
 
 def test_league_table_links_each_place_to_its_model_in_that_quarter(client, tmp_path, capsys):
