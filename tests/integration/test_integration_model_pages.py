@@ -231,3 +231,28 @@ def test_league_table_links_each_place_to_its_model_in_that_quarter(client, tmp_
     # P01 published but reported no model yet: its page says so.
     page = client.get("/integration-model/P01/", {"quarter": "2025Q3"})
     assert page.status_code == 200 and 'data-testid="no-model-at"' in page.content.decode()
+
+
+def test_model_command_records_a_version_with_its_reason_and_sharers(capsys):
+    from tests.integration.test_commissioning import run_cli
+
+    parts = two_partnerships()
+    a = parts["PA"]["orgs"]
+    argv = ["national", "model", "--partnership", "PA", "--from", "2025Q1", "--budget"]
+    code, out, err = run_cli(
+        [*argv, "aligned", "--sharer", a["GP"].code, "--sharer", a["LA"].code,
+         "--lead-commissioner", a["ICB"].name, "--reason", "First record"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0 and "PA from 2025Q1: Aligned budgets" in out, err
+    model = IntegrationModel.objects.get()
+    assert model.lead_commissioner_organisation == a["ICB"] and model.reason == "First record"
+    assert model.shared_records and model.record_sharers.count() == 2
+    # A lead commissioner from another partnership is named as the problem.
+    code, _, err = run_cli(
+        [*argv, "pooled", "--host", a["LA"].code, "--lead-commissioner",
+         parts["PB"]["orgs"]["ICB"].code, "--reason", "Pooled"],
+        capsys,
+    )  # fmt: skip
+    assert code == 2 and "lead_commissioner: The lead commissioner must be one of" in err
+    assert "Traceback" not in err and IntegrationModel.objects.count() == 1
