@@ -256,3 +256,31 @@ def test_model_command_records_a_version_with_its_reason_and_sharers(capsys):
     )  # fmt: skip
     assert code == 2 and "lead_commissioner: The lead commissioner must be one of" in err
     assert "Traceback" not in err and IntegrationModel.objects.count() == 1
+
+
+def test_model_page_queries_stay_flat_as_versions_grow(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parts = two_partnerships()
+    a = parts["PA"]["orgs"]
+    client.force_login(parts["PA"]["commissioner"])
+    url = reverse("integration-model", args=["PA"])
+
+    def queries_for(n_versions):
+        for n in range(IntegrationModel.objects.count(), n_versions):
+            actions.record_model(
+                partnership="PA",
+                by=SYSTEM,
+                **first_version(
+                    parts,
+                    from_quarter=f"{2020 + n}Q1",
+                    mdt=("practice", "neighbourhood")[n % 2],
+                    record_sharers=[a["GP"].code, a["LA"].code][: 1 + n % 2],
+                ),
+            )
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(url, {"quarter": "2022Q2"}).status_code == 200
+        return len(seen)
+
+    assert queries_for(2) == queries_for(6)
