@@ -20,6 +20,7 @@ urlpatterns = [
     path("identity/", include("onestory.people.urls")),
     path("mdt/", include("onestory.casework.urls")),
     path("national/", include("onestory.national.urls")),
+    path("integration-model/", include("onestory.national.model_urls")),
     path("shared-lives/", include("onestory.sharedlives.urls")),
     path("commissioning/", include("onestory.commissioning.urls")),
     path("bcf/", include("onestory.bcf.urls")),

@@ -283,6 +283,10 @@ def _demo(args) -> int:
             f"National view: {national.created:,} published indicators from a synthetic nation "
             "of three partnerships (national.demo compares them at /national/)."
         )
+    print(
+        "Integration models: Ashbridge and Brookvale each have two versions (their "
+        "commissioners record changes at /integration-model/)."
+    )
     _print_logins(result["logins"] + neighbour.logins)
     _print_examples(result["examples"])
     _print_person_logins(result["person_logins"])

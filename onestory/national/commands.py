@@ -23,6 +23,13 @@ def register(sub):
     m.add_argument("--lead-commissioner", default="")
     m.add_argument("--host", default="")
     m.add_argument("--scope", default="", help="what the section 75 agreement covers")
+    m.add_argument(
+        "--sharer",
+        action="append",
+        default=None,
+        help="an organisation's code that shares records (repeat; this installation's partnerships)",
+    )
+    m.add_argument("--reason", required=True, help="why the model changed, or 'first record'")
     m.set_defaults(handler=_model)
 
     pub = n_sub.add_parser(
@@ -182,6 +189,8 @@ def _model(args) -> int:
             lead_commissioner=args.lead_commissioner,
             host=args.host,
             section75_scope=args.scope,
+            record_sharers=args.sharer,
+            reason=args.reason,
             by=Actor.system("national"),
         )
     except ValueError as e:

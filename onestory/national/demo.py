@@ -73,6 +73,108 @@ def create_demo_national(out: Path, *, by) -> DemoNational:
                 budget=budget,
                 mdt=mdt,
                 shared_records=shared,
+                reason="As the partnership reported it to the national view.",
                 by=by,
             )
+    create_partnership_models(by=by)
     return DemoNational(len(rows), counts["created"], already=not counts["created"])
+
+
+def _quarter_back(quarters: int) -> str:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    index = today.year * 4 + (today.month - 1) // 3 - quarters
+    return f"{index // 4}Q{index % 4 + 1}"
+
+
+def create_partnership_models(*, by) -> int:
+    """Two versions of each demo partnership's model (Ashbridge pooled its budget and
+    started neighbourhood MDTs a year ago; Brookvale changed its lead commissioner last
+    quarter), recorded as its commissioners would. Once: a partnership with a model is left
+    alone. Returns the number of versions recorded."""
+    from onestory.access.models import Organisation
+    from onestory.initiatives.demo import NAME as INITIATIVE
+    from onestory.initiatives.models import Initiative
+    from onestory.national.domain.models_in_time import InitiativeSpell
+    from onestory.places.models import Partnership
+
+    recorded = 0
+    for place in Partnership.objects.filter(code__in=("ASH", "BRK")):
+        if IntegrationModel.objects.filter(partnership=place.code).exists():
+            continue
+        orgs = list(Organisation.objects.filter(partnership=place).order_by("code"))
+        if not orgs:
+            continue
+
+        def of(*kinds, orgs=orgs):
+            return [o.code for o in orgs if o.kind in kinds]
+
+        commissioner = (of("commissioner") or [""])[0]
+        council = (of("adult_social_care") or [""])[0]
+        gps = of("gp_practice")
+        two_years, one_year = _quarter_back(8), _quarter_back(4)
+        if place.code == "ASH":
+            initiative = Initiative.objects.filter(name=INITIATIVE).first()
+            versions = [
+                dict(
+                    from_quarter=two_years,
+                    budget="aligned",
+                    lead_commissioner=commissioner,
+                    section75_schemes=["carers_services", "dfg_related"],
+                    section75_sources=["nhs_minimum", "council", "dfg"],
+                    record_sharers=gps + of("community_provider"),
+                    mdt="practice",
+                    reason="First record of the model, from the Better Care Fund plan.",
+                ),
+                dict(
+                    from_quarter=one_year,
+                    budget="pooled",
+                    host=council,
+                    lead_commissioner=commissioner,
+                    section75_schemes=[
+                        "carers_services",
+                        "dfg_related",
+                        "home_based_intermediate_care",
+                        "integrated_care_planning",
+                    ],
+                    section75_sources=["nhs_minimum", "council", "dfg", "other"],
+                    record_sharers=gps
+                    + of("community_provider", "acute_trust", "adult_social_care"),
+                    mdt="neighbourhood",
+                    initiatives=(
+                        [InitiativeSpell(str(initiative.external_id), one_year)]
+                        if initiative
+                        else []
+                    ),
+                    reason=(
+                        "The new section 75 agreement pools the budget, hosted by the "
+                        "council; neighbourhood MDTs began in Ashbridge North."
+                    ),
+                ),
+            ]
+        else:
+            versions = [
+                dict(
+                    from_quarter=two_years,
+                    budget="aligned",
+                    lead_commissioner=commissioner,
+                    section75_sources=["nhs_minimum", "council"],
+                    record_sharers=gps,
+                    mdt="none",
+                    reason="First record of the model.",
+                ),
+                dict(
+                    from_quarter=_quarter_back(1),
+                    budget="aligned",
+                    lead_commissioner=council or commissioner,
+                    section75_sources=["nhs_minimum", "council"],
+                    record_sharers=gps + ([council] if council else []),
+                    mdt="practice",
+                    reason="The council now leads; practice MDTs started with adult social care.",
+                ),
+            ]
+        for values in versions:
+            actions.record_model(partnership=place.code, by=by, **values)
+            recorded += 1
+    return recorded

@@ -11,7 +11,8 @@ from onestory.audit.domain.actor import Actor
 from onestory.commissioning.domain import stats
 from onestory.national.domain import funnel as fp
 from onestory.national.domain.models_in_time import Version, model_in
-from onestory.national.domain.published import kind_of, quarter_key
+from onestory.national.domain.published import QUARTER, kind_of, quarter_key
+from onestory.national.model_data import versions_of
 from onestory.national.models import IntegrationModel, PublishedIndicator
 
 LEVELS = ("locality", "partnership")
@@ -70,15 +71,23 @@ def quarters(*, by: Actor, indicator: str) -> list[str]:
 
 
 def versions() -> list[Version]:
-    return [
-        Version(m.partnership, m.from_quarter, m.budget, m.shared_records, m.mdt)
-        for m in IntegrationModel.objects.all()
-    ]
+    return versions_of()
 
 
 def integration_models(*, by: Actor) -> list[IntegrationModel]:
     require(by, Permission.VIEW_NATIONAL)
     return list(IntegrationModel.objects.all())
+
+
+def models_in_quarter(*, by: Actor, quarter: str) -> list[tuple[str, Version | None]]:
+    """Each partnership with a model recorded, and the version in force in `quarter` (None
+    before its first). ValueError for a quarter not written like 2025Q3."""
+    require(by, Permission.VIEW_NATIONAL)
+    if not QUARTER.match(quarter):
+        raise ValueError("Enter the quarter like 2025Q3 (July to September 2025).")
+    models = versions()
+    codes = sorted({v.partnership for v in models})
+    return [(code, model_in(models, code, quarter)) for code in codes]
 
 
 def _places(

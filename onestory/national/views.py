@@ -305,6 +305,7 @@ def models(request):
                 "lead_commissioner",
                 "host",
                 "section75_scope",
+                "reason",
             )
         }
         try:
@@ -313,13 +314,20 @@ def models(request):
                 shared_records=request.POST.get("shared_records") == "yes",
                 by=by,
             )
-        except ValueError as e:
-            field, _, message = str(e).partition(": ")
-            errors[field] = message
+        except actions.ModelProblems as e:
+            errors.update(e.errors)
         else:
             return redirect(reverse("national-models") + "?done=1")
+    quarter = request.GET.get("quarter", "").strip().upper()
+    try:
+        in_quarter = queries.models_in_quarter(by=by, quarter=quarter) if quarter else None
+    except ValueError as e:
+        errors["quarter"] = str(e)
+        in_quarter = None
     context = {
         "models": queries.integration_models(by=by),
+        "quarter": quarter,
+        "in_quarter": in_quarter,
         "errors": errors,
         "values": values,
         "budget_choices": IntegrationModel.Budget.choices,

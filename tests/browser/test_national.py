@@ -31,6 +31,7 @@ def _published():
             budget=budget,
             mdt="none",
             shared_records=False,
+            reason="first record",
             by=system,
         )
 

@@ -22,6 +22,7 @@ AGGREGATES_MENU = [
     "Plans in people's own words",
     "Better Care Fund metrics",
     "Better Care Fund plan",
+    "Integration model",
     "Care market",
     "Indicators",
     "Initiatives",

@@ -37,7 +37,17 @@ def test_run_demo_builds_borough_index_and_logins(demo):
     # The national view: a synthetic nation's published indicators, and models to compare by.
     assert result["national"].created > 500 and PublishedIndicator.objects.count() > 500
     assert PublishedIndicator.objects.filter(numerator__isnull=True).exists()  # suppressed
-    assert IntegrationModel.objects.count() == 4
+    # The nation's four versions, and two of each demo partnership's own model (recorded
+    # as its commissioners would, naming its organisations and the register's initiative).
+    assert IntegrationModel.objects.count() == 8
+    for code in ("ASH", "BRK"):
+        versions = IntegrationModel.objects.filter(partnership=code).order_by("id")
+        assert versions.count() == 2 and all(v.reason for v in versions)
+        assert versions[0].lead_commissioner_organisation.partnership.code == code
+        assert versions.last().record_sharers.filter(partnership__code=code).count() >= 2
+    pooled = IntegrationModel.objects.filter(partnership="ASH").order_by("id").last()
+    assert pooled.budget == "pooled" and pooled.host_organisation.kind == "adult_social_care"
+    assert pooled.spells.count() == 1 and "dfg" in pooled.section75_sources
     # Ashbridge's logins work for Ashbridge's organisations, Brookvale's for Brookvale's.
     bound = dict(
         StaffMember.objects.values_list("user__username", "organisation__partnership__code")

@@ -57,6 +57,7 @@ JOURNEYS: dict[str, str] = {
     "identity-merge": "tests/integration/test_identity_pages.py::test_merge_page_does_not_merge_people_other_than_those_shown",
     # national view
     "national-models": "tests/integration/test_national.py::test_model_form_records_a_version_and_names_bad_fields",
+    "integration-model-new": "tests/integration/test_integration_model_pages.py::test_commissioner_records_versions_and_sees_what_changed_who_when_and_why",
     "identity-merge-request": "tests/integration/test_identity_safe_merge.py::test_merge_request_form_needs_a_second_officer_then_merges",
     # casework (MDT)
     "mdt-take-on": "tests/integration/test_casework.py::test_take_onto_caseload_is_audited_joins_care_team_and_shows_on_record",

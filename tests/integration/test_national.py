@@ -54,6 +54,7 @@ def published(tmp_path, capsys):
         budget="aligned",
         mdt="none",
         shared_records=False,
+        reason="first record",
         by=system,
     )
     actions.record_model(
@@ -62,6 +63,7 @@ def published(tmp_path, capsys):
         budget="pooled",
         mdt="neighbourhood",
         shared_records=True,
+        reason="pooled the budget",
         by=system,
     )
     actions.record_model(
@@ -70,6 +72,7 @@ def published(tmp_path, capsys):
         budget="aligned",
         mdt="practice",
         shared_records=False,
+        reason="first record",
         by=system,
     )
 
@@ -269,34 +272,51 @@ def test_downloads_hold_the_same_table(national_analyst, published):
 
 def test_model_form_records_a_version_and_names_bad_fields(national_analyst):
     url = reverse("national-models")
-    response = national_analyst.post(
-        url,
-        {
-            "partnership": "P01",
-            "from_quarter": "2025Q3",
-            "budget": "pooled",
-            "mdt": "neighbourhood",
-            "shared_records": "yes",
-        },
-    )
+    posted = {
+        "partnership": "P01",
+        "from_quarter": "2025Q3",
+        "budget": "pooled",
+        "mdt": "neighbourhood",
+        "shared_records": "yes",
+        "reason": "Reported in the partnership's annual return",
+    }
+    response = national_analyst.post(url, posted)
     assert response.status_code == 302 and response["Location"].endswith("?done=1")
     model = IntegrationModel.objects.get()
     assert model.budget == "pooled" and model.shared_records and model.recorded_by == "national.a"
+    assert model.reason == "Reported in the partnership's annual return"
     assert AuditEvent.objects.filter(action="national.model_recorded").count() == 1
     html = national_analyst.get(url + "?done=1").content.decode()
     assert "The model has been recorded." in html and 'data-testid="model-P01-2025Q3"' in html
-    response = national_analyst.post(
-        url, {"partnership": "P01", "from_quarter": "2025Q3", "budget": "aligned", "mdt": "none"}
-    )
+    # The same model again from the same quarter says nothing new: refused.
+    response = national_analyst.post(url, posted)
     assert (
         response.status_code == 400
-        and "P01 already has a model from 2025Q3" in response.content.decode()
+        and "P01 already has a model from 2025Q3 with nothing different"
+        in response.content.decode()
     )
     response = national_analyst.post(
         url, {"partnership": "P01", "from_quarter": "Q3", "budget": "x", "mdt": "none"}
     )
-    assert response.status_code == 400 and "give a quarter like 2025Q3" in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 400 and "like 2025Q3" in body
+    assert "Choose pooled or aligned budgets." in body and "Say why the model changed" in body
     assert IntegrationModel.objects.count() == 1
+    # A different model from the same quarter corrects it: a second version, both kept.
+    response = national_analyst.post(url, posted | {"mdt": "practice", "reason": "Corrected"})
+    assert response.status_code == 302 and IntegrationModel.objects.count() == 2
+
+
+def test_models_page_answers_which_model_each_place_had_in_a_quarter(national_analyst, published):
+    url = reverse("national-models")
+    html = national_analyst.get(url, {"quarter": "2025Q2"}).content.decode()
+    row = html[html.index('data-testid="in-quarter-P01"') :].split("</tr>")[0]
+    assert "2024Q1" in row and "Aligned" in row
+    html = national_analyst.get(url, {"quarter": "2025Q3"}).content.decode()
+    row = html[html.index('data-testid="in-quarter-P01"') :].split("</tr>")[0]
+    assert "2025Q3" in row and "Pooled" in row and "/integration-model/P01/?quarter=2025Q3" in row
+    response = national_analyst.get(url, {"quarter": "third"})
+    assert response.status_code == 400 and "like 2025Q3" in response.content.decode()
 
 
 OTHER_ROLES = ("gp", "social_worker", "commissioner", "analyst", "privacy_lead", "administrator")

@@ -52,6 +52,7 @@ def test_menu_for_commissioner_has_no_person_level_page():
         "Plans in people's own words",
         "Better Care Fund metrics",
         "Better Care Fund plan",
+        "Integration model",
         "Care market",
         "Indicators",
         "Initiatives",

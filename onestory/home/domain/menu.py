@@ -24,6 +24,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("national", "Places compared", Permission.VIEW_NATIONAL),
     MenuEntry("national-models", "Integration models", Permission.VIEW_NATIONAL),
     MenuEntry("bcf-home", "Better Care Fund plan", Permission.VIEW_AGGREGATES),
+    MenuEntry("integration-models", "Integration model", Permission.VIEW_AGGREGATES),
     MenuEntry("market", "Care market", Permission.VIEW_AGGREGATES),
     MenuEntry("evaluation-indicators", "Indicators", Permission.VIEW_AGGREGATES),
     MenuEntry("initiatives", "Initiatives", Permission.VIEW_AGGREGATES),
