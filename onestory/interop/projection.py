@@ -17,7 +17,7 @@ search tokens (tests/integration/test_fhir_projection_bulk.py)."""
 from functools import lru_cache
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, Min, OuterRef
 from django.utils import timezone
 
 from onestory.interop.domain.bundle import content_hash, content_text, text_hash
@@ -41,6 +41,7 @@ from onestory.sources.domain.facts import SOURCE_KIND_LABELS
 from onestory.sources.models import ImportFile, SourceEvent, SourceSystem
 
 BATCH = 5000
+WIDEST = 64 * BATCH  # the widest window of entry ids read at once
 _EVENT_FIELDS = (
     "id",
     "system_id",
@@ -187,19 +188,33 @@ def _row_values(e: dict, content: dict, h: str = "") -> dict:
 
 
 def _sync_new_events(bulk: bool) -> int:
-    """New timeline entries (not from FHIR) become resources, a batch at a time."""
+    """New timeline entries (not from FHIR) become resources, a batch at a time. The
+    entries are read in windows of ids (at most BATCH from each), so that each read is an
+    index range probed against the resources' `event` index however large both tables are;
+    a window with nothing new widens the next (a re-run after a small import walks past
+    the entries already made in few reads)."""
     done = 0
-    last = 0
+    bounds = SourceEvent.objects.aggregate(lo=Min("id"), hi=Max("id"))
+    if bounds["hi"] is None:
+        return 0
     new = (
-        SourceEvent.objects.filter(fhir__isnull=True)
+        SourceEvent.objects.filter(~Exists(FhirResource.objects.filter(event_id=OuterRef("pk"))))
         .exclude(details__has_key="fhir")
         .order_by("id")
         .values(*_EVENT_FIELDS)
     )
-    while batch := list(new.filter(id__gt=last)[:BATCH]):
-        last = batch[-1]["id"]
-        (_copy_new if bulk else _create_new)(batch)
-        done += len(batch)
+    last, width = bounds["lo"] - 1, BATCH
+    while last < bounds["hi"]:
+        end = min(last + width, bounds["hi"])
+        batch = list(new.filter(id__gt=last, id__lte=end)[:BATCH])
+        if len(batch) < BATCH:
+            last = end
+            width = BATCH if batch else min(2 * width, WIDEST)
+        else:
+            last = batch[-1]["id"]
+        if batch:
+            (_copy_new if bulk else _create_new)(batch)
+            done += len(batch)
     return done
 
 

@@ -137,3 +137,15 @@ def test_projection_bulk_path_refused_without_postgresql(monkeypatch):
     monkeypatch.setattr(projection.connection, "vendor", "sqlite")
     with pytest.raises(ValueError, match="PostgreSQL"):
         projection.sync(force=True, bulk=True)
+
+
+def test_projection_after_an_import_makes_only_the_new_entries_past_those_made(
+    entries, monkeypatch
+):
+    monkeypatch.setattr(projection, "BATCH", 2)  # windows of ids, widened past made ones
+    projection.sync()
+    made = FhirResource.objects.count()
+    later = f.source_event(entries[0].record, kind="observation", title="Blood pressure")
+    assert projection.sync() == 1
+    assert FhirResource.objects.count() == made + 1
+    assert FhirResource.objects.get(event=later).content["resourceType"] == "Observation"
