@@ -1,6 +1,6 @@
 """OneStory at partnership scale on PostgreSQL (issue 20): bulk load, then pages under load.
 
-Run so far at up to 5,000 people (figures in bench/README.md): it loads N people straight into a fresh
+Run so far at up to 100,000 people (figures in bench/README.md): it loads N people straight into a fresh
 PostgreSQL database through COPY (source systems, source records, ~`--events` timeline
 entries a person, the people and a current linkage run), starts the production profile
 under gunicorn on 127.0.0.1, signs in `--users` GP logins, and has each of them ask for a
@@ -459,8 +459,23 @@ def one_size(base_url: str, people: int, args) -> dict:
             from django.db import connections
 
             connections.close_all()
+            drop_database(base_url, name)
+
+
+def drop_database(base_url: str, name: str) -> None:
+    """Drop a size's database. The server's own autovacuum may still be in it (a process
+    this role may not end): wait for it a little, then leave the database and say so
+    rather than lose the run's figures."""
+    import psycopg
+
+    for _ in range(30):
+        try:
             with psycopg.connect(base_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            time.sleep(2)
+    print(f"could not drop {name} (the server is still working in it): drop it later")
 
 
 def main() -> int:
