@@ -5,7 +5,9 @@ so that widening or narrowing access (legitimate relationships, consent) changes
 open episodes, break-glass, the person's choices) and hands them to the pure rule in
 `onestory.access.domain.decision`."""
 
+import contextlib
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import replace
 
 from django.core.exceptions import PermissionDenied
@@ -101,9 +103,35 @@ def require(actor: Actor, permission: Permission) -> None:
 # ---------------------------------------------------------------------------- one person
 
 
+_KEPT: ContextVar[dict | None] = ContextVar("onestory_access_decisions_kept", default=None)
+
+
+@contextlib.contextmanager
+def decisions_kept():
+    """Within the block, `decide` works out each actor and person once: for a page that
+    reads one person's record through several queries in a request that changes nothing
+    about access (the person page asks five times)."""
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
 def decide(actor: Actor, person) -> AccessDecision:
     """May `actor` see `person`'s record (a people.Person), on what basis and which data
-    categories. A handful of queries, fewer when an early fact settles it."""
+    categories. A handful of queries, fewer when an early fact settles it (none when
+    already worked out inside `decisions_kept`)."""
+    kept = _KEPT.get()
+    if kept is None:
+        return _decide(actor, person)
+    key = (actor, person.pk)
+    if key not in kept:
+        kept[key] = _decide(actor, person)
+    return kept[key]
+
+
+def _decide(actor: Actor, person) -> AccessDecision:
     if actor.role == "system":
         # Commands run by the operator (the demo, imports) act for the system itself.
         return AccessDecision(True, "system", frozenset(CATEGORIES))

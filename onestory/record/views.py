@@ -17,7 +17,7 @@ from onestory.access import queries as access_queries
 from onestory.access.domain.decision import NOT_SHARED, OTHER_PARTNERSHIP
 from onestory.access.domain.roles import Permission
 from onestory.access.models import CareTeamJoinRequest
-from onestory.access.policy import actor_for_user, has_permission
+from onestory.access.policy import actor_for_user, decisions_kept, has_permission
 from onestory.forms import date_parts, has_date, read_date, read_date_range
 from onestory.record import clinical_summary, queries
 from onestory.record.domain.search import SearchQueryError, parse_date_of_birth, parse_search
@@ -146,6 +146,12 @@ def person(request, person_id):
     by = actor_for_user(request.user, "page")
     if _wants_section(request):
         return timeline(request, person_id)
+    # A read of one record in five queries: each decides access, once between them.
+    with decisions_kept():
+        return _person_page(request, by, person_id)
+
+
+def _person_page(request, by, person_id):
     try:
         record = queries.get_person_record(person_id, by=by, visit=visit_for(request))
     except PermissionDenied:

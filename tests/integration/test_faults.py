@@ -1,6 +1,6 @@
-"""Faults, at a small size and in bounded time: `kill -9` of `onestory import` and of
-`onestory link` part-way through, then a re-run, ends in the same state as an undisturbed
-run, with an audit chain that verifies; a full disk during an import fails that file
+"""Faults, at a small size and in bounded time: `kill -9` of `onestory import`, of
+`onestory link` and of `onestory casefinding` part-way through, then a re-run, ends in the
+same state as an undisturbed run, with an audit chain that verifies; a full disk during an import fails that file
 cleanly, names it, and leaves nothing of it half-written. (The database going away
 mid-request is in test_ops.py: a clear 503 page.)
 
@@ -172,6 +172,104 @@ def test_linkage_killed_part_way_then_rerun_equals_an_undisturbed_run(tmp_path, 
 
     onestory("link", env=env)
     assert state(killed) == expected
+    assert "Audit log intact" in onestory("audit", "verify", env=env).stdout
+
+
+# --- case finding -------------------------------------------------------------------------
+
+AS_OF = "2026-10-31"
+CASEFINDING_QUERY = """SELECT r.person_id, r.practice_code, r.neighbourhood, r.age, r.sex,
+                       r.efi_deficits, r.efi_score, r.efi_category, r.deficits, r.risk,
+                       r.risk_drivers, r.emergency_admissions_12m, r.ae_attendances_12m,
+                       r.admissions, r.lace, r.lace_discharge
+                       FROM casework_personrisk r JOIN casework_casefindingrun run
+                       ON run.id = r.run_id WHERE run.id = (SELECT id FROM casework_casefindingrun
+                       WHERE finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC LIMIT 1)"""
+RUNS_QUERY = "SELECT as_of, codelist_versions, model, validation FROM casework_casefindingrun"
+
+# `onestory casefinding` in a process of its own, held at one point of its work (the test
+# kills it there): scoring, or inside its write after the scores are written.
+_HELD = """
+import pathlib, sys, time
+MARK, WHERE, ARGS = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+
+def hold():
+    MARK.touch()
+    time.sleep(600)
+
+if WHERE == "scoring":
+    from onestory.casework import engine
+    real_score = engine.score
+    def score(*args, **kwargs):
+        hold()
+        return real_score(*args, **kwargs)
+    engine.score = score
+else:
+    from django.db.models.query import QuerySet
+    real_bulk_create = QuerySet.bulk_create
+    def bulk_create(self, *args, **kwargs):
+        created = real_bulk_create(self, *args, **kwargs)
+        if self.model._meta.model_name == "personrisk":
+            hold()
+        return created
+    QuerySet.bulk_create = bulk_create
+from onestory import cli
+cli.main(ARGS)
+"""
+
+
+def casefinding_state(database: Path) -> dict:
+    """The current case-finding run's scores by content, every run's inputs and model, and
+    the source rows and person index they were computed from."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        scores = sorted(db.execute(CASEFINDING_QUERY).fetchall(), key=repr)
+        runs = sorted(db.execute(RUNS_QUERY).fetchall(), key=repr)
+    return {"scores": scores, "runs": runs, "linked": state(database)}
+
+
+@pytest.fixture(scope="module")
+def linked(imported) -> Path:
+    """The borough imported and linked, undisturbed."""
+    database = imported.with_name("linked.sqlite3")
+    shutil.copy(imported, database)
+    onestory("link", env=environment(f"sqlite:///{database}", database.parent))
+    return database
+
+
+@kill_tests
+@pytest.mark.parametrize("where", ["scoring", "writing"])
+def test_casefinding_killed_part_way_then_rerun_equals_an_undisturbed_run(tmp_path, linked, where):
+    report = ["--as-of", AS_OF, "--report", str(tmp_path / "report.html")]
+    calm, calm_env = _copy(linked, tmp_path, "calm.sqlite3")
+    onestory("casefinding", *report, env=calm_env)
+    expected = casefinding_state(calm)
+    assert expected["scores"] and len(expected["runs"]) == 1
+
+    killed, env = _copy(linked, tmp_path, "killed.sqlite3")
+    before = casefinding_state(killed)
+    mark = tmp_path / "held"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HELD, str(mark), where, "casefinding", *report],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + BOUND_SECONDS
+        while not mark.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert mark.exists(), "case finding never reached the point where it is killed"
+        os.kill(process.pid, signal.SIGKILL)
+        assert process.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if process.poll() is None:
+            process.kill()
+    # nothing of the killed run is kept, and nothing it started from is lost
+    assert casefinding_state(killed) == before
+
+    onestory("casefinding", *report, env=env)
+    assert casefinding_state(killed) == expected
     assert "Audit log intact" in onestory("audit", "verify", env=env).stdout
 
 

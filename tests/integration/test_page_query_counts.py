@@ -98,3 +98,12 @@ def test_page_query_count_does_not_grow_with_the_data(client, world, page):
     large = _count(client, page, world)
     assert large == small, f"{page}: {small} queries on a small record, {large} on a large one"
     assert large <= BOUND[page], f"{page}: {large} queries (bound {BOUND[page]})"
+
+
+def test_person_page_decides_access_once_for_its_five_reads(client, world):
+    path, _ = PAGES["person page"](world)
+    client.get(path)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    choices = [q for q in ctx.captured_queries if 'FROM "access_sharingchoice"' in q["sql"]]
+    assert len(choices) == 1  # the person's choices, read by `decide`, once

@@ -110,10 +110,18 @@ def parse_json(text: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise BundleError(f"not valid JSON ({exc})", code="structure") from exc
 
 
+def content_text(resource: dict[str, Any]) -> str:
+    """A resource as JSON with its keys sorted: the text its content hash is taken of."""
+    return json.dumps(resource, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def content_hash(resource: dict[str, Any]) -> str:
     """A stable hash of a resource's content (keys sorted), for idempotent re-import."""
-    text = json.dumps(resource, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return text_hash(content_text(resource))
 
 
 def validation_issues(label: str, resource: dict[str, Any]) -> list[Issue]:
