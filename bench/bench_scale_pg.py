@@ -227,6 +227,34 @@ def load(people: int, events: int, seed: int) -> dict[str, float]:
     return figures
 
 
+def changed_overnight(changed: int, seed: int, *, compare_all: bool) -> dict[str, float]:
+    """What a night's re-import asks of the FHIR view: `changed` entries spread over the
+    partnership changed as an import changes them (new content, marked revised); the seconds
+    the view takes to make their new versions and, with `compare_all`, the seconds a forced
+    sync (`onestory fhir index`) then takes to compare every resource with its entry."""
+    from django.db import connection
+
+    from onestory.interop import projection
+    from onestory.interop.models import FhirProjectionState
+
+    with connection.cursor() as c:
+        c.execute(
+            "UPDATE sources_sourceevent SET title = title || ' (amended)', "
+            "content_hash = md5(content_hash), revised = true "
+            "WHERE id IN (SELECT id FROM sources_sourceevent ORDER BY md5(id::text || %s) LIMIT %s)",
+            [str(seed), changed],
+        )
+    FhirProjectionState.objects.update(last_import=-1)  # as if a new import had arrived
+    started = time.perf_counter()
+    remade = projection.sync()
+    out = {"changed": changed, "remade": remade, "seconds": time.perf_counter() - started}
+    if compare_all:
+        started = time.perf_counter()
+        projection.sync(force=True)
+        out["compare_all_seconds"] = time.perf_counter() - started
+    return out
+
+
 def bearer_token(username: str) -> str:
     """The bench's FHIR API token for a login (bench databases only)."""
     return f"os_bench_{username}_not_secret"
@@ -416,6 +444,10 @@ def one_size(base_url: str, people: int, args) -> dict:
         connections.close_all()
         connections["default"].settings_dict["NAME"] = name
         figures = load(people, args.events, args.seed)
+        if args.changed:
+            figures["overnight"] = changed_overnight(
+                args.changed, args.seed, compare_all=args.compare_all
+            )
         usernames = create_logins(args.users)
         connections.close_all()
         port = free_port()
@@ -503,6 +535,17 @@ def main() -> int:
     parser.add_argument("--allow-large", action="store_true", help=f"sizes above {LARGE:,}")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
+        "--changed",
+        type=int,
+        default=1000,
+        help="entries changed by a night's re-import, for the FHIR view to take up (1000)",
+    )
+    parser.add_argument(
+        "--compare-all",
+        action="store_true",
+        help="also time a forced sync that compares every resource with its entry",
+    )
+    parser.add_argument(
         "--quiet-load",
         type=float,
         default=1.5,
@@ -541,7 +584,7 @@ def main() -> int:
         f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'x p50':>7}"
     )
     for run in runs:
-        rows = sum(v for k, v in run["load"].items() if not k.startswith(("seconds", "fhir")))
+        rows = sum(run["load"][k] for k in ("records", "events", "people", "links"))
         for i, (page, f) in enumerate(run["pages"].items()):
             lead = (
                 f"{run['people']:>10,} {run['load']['seconds']:>8.1f} "
@@ -560,6 +603,17 @@ def main() -> int:
             f"timeline entries made in {run['load']['fhir_seconds']:.1f} s after the load; "
             f"pages loaded from a 1-minute load average of {run['load']['load_average']:.2f}"
         )
+        if "overnight" in run["load"]:
+            o = run["load"]["overnight"]
+            print(
+                f"{'':>10} a night's {o['changed']:,} changed entries: {o['remade']:,} new "
+                f"versions in {o['seconds']:.2f} s"
+                + (
+                    f"; comparing every resource with its entry {o['compare_all_seconds']:.1f} s"
+                    if "compare_all_seconds" in o
+                    else ""
+                )
+            )
     return 0
 
 

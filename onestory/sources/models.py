@@ -96,12 +96,21 @@ class SourceEvent(models.Model):
     source_file = models.CharField(max_length=300, blank=True)
     source_row = models.PositiveIntegerField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
+    # Set when a later import changes the entry, cleared once the views made from it (the
+    # FHIR view, `interop.projection`) have taken the change up: they find what changed
+    # through a small partial index instead of comparing every entry.
+    revised = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["system", "local_id"], name="uniq_event_per_system")
         ]
-        indexes = [models.Index(fields=["record", "start"])]
+        indexes = [
+            models.Index(fields=["record", "start"]),
+            models.Index(
+                fields=["id"], condition=models.Q(revised=True), name="sources_event_revised"
+            ),
+        ]
 
 
 class SourceRelationship(models.Model):

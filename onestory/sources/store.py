@@ -348,11 +348,12 @@ class _FileImport:
                 if current is None:
                     to_create.append((sid, event.local_id, *values, h))
                 else:
-                    to_update.append((*values, h, current[0]))
+                    to_update.append((*values, h, True, current[0]))
         _Writer(SourceEvent, ["system_id", "local_id", *EVENT_COLUMNS, "content_hash"]).insert(
             to_create
         )
-        _Writer(SourceEvent, [*EVENT_COLUMNS, "content_hash"]).update(to_update)
+        # A changed entry is marked revised, for the views made from it to take up.
+        _Writer(SourceEvent, [*EVENT_COLUMNS, "content_hash", "revised"]).update(to_update)
         return changed
 
     def _store_relationships(

@@ -85,11 +85,14 @@ def test_fhir_ids_are_stable_across_reimport_and_relinking(client, world):
 
     pid = str(world["person"].external_id)
     before = {(r["resourceType"], r["id"]) for r in _everything(client, world)}
-    # A re-import that changes one entry's title: same id, a new version.
+    # A re-import that changes one entry's title (and marks it revised, as the import
+    # does): same id, a new version.
     event = SourceEvent.objects.filter(
         record__links__person=world["person"], kind="encounter"
     ).first()
-    SourceEvent.objects.filter(pk=event.pk).update(title="GP review", content_hash="changed")
+    SourceEvent.objects.filter(pk=event.pk).update(
+        title="GP review", content_hash="changed", revised=True
+    )
     f.source_event(event.record, kind="encounter", title="New consultation")  # a new row too
     after_import = {(r["resourceType"], r["id"]) for r in _everything(client, world)}
     assert before < after_import and len(after_import - before) == 1

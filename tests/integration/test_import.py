@@ -184,6 +184,47 @@ def test_import_path_makes_the_fhir_view_of_new_entries_itself(borough):
     assert FhirProjectionState.objects.get().last_event == SourceEvent.objects.latest("id").pk
 
 
+def test_import_changed_entry_makes_a_new_version_of_its_fhir_resource_and_only_that(
+    borough, monkeypatch
+):
+    from onestory.interop import projection
+    from onestory.interop.models import FhirResource
+
+    import_path(borough, by=BY, today=TODAY)
+    spell = SourceEvent.objects.get(system__code="acute:RR8", local_id="S1")
+    made = FhirResource.objects.get(event=spell)
+    assert (made.version_id, spell.revised) == (1, False)
+    others = dict(FhirResource.objects.exclude(pk=made.pk).values_list("pk", "version_id"))
+    write_csv(
+        borough,
+        "acute_admissions.csv",
+        [
+            admission(specialty="Geriatric medicine"),
+            admission(spell_id="S2", admission_date="31/13/2024"),
+            admission(hospital_number="H2", spell_id="S3", forename="Bob", nhs_number=""),
+        ],
+    )
+    # The import's own sync finds the changed entry by its mark, without comparing every
+    # resource with its entry (that is only for a forced sync).
+    compared = []
+    original = projection._sync_changed_events
+    monkeypatch.setattr(
+        projection,
+        "_sync_changed_events",
+        lambda full=False: compared.append(full) or original(full),
+    )
+    import_path(borough / "acute_admissions.csv", by=BY, today=TODAY)
+    assert compared == [False]
+    made.refresh_from_db()
+    assert made.version_id == 2
+    assert "Geriatric medicine" in json.dumps(made.content)
+    assert list(made.versions.values_list("version_id", flat=True)) == [1]
+    assert not SourceEvent.objects.filter(revised=True).exists()  # taken up
+    assert dict(FhirResource.objects.exclude(pk=made.pk).values_list("pk", "version_id")) == (
+        others
+    )
+
+
 def test_import_path_twice_changes_nothing(borough):
     import_path(borough, by=BY, today=TODAY)
     before = snapshot()
