@@ -6,7 +6,7 @@ open episodes, break-glass, the person's choices) and hands them to the pure rul
 `onestory.access.domain.decision`."""
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import replace
 
@@ -108,14 +108,34 @@ _KEPT: ContextVar[dict | None] = ContextVar("onestory_access_decisions_kept", de
 
 @contextlib.contextmanager
 def decisions_kept():
-    """Within the block, `decide` works out each actor and person once: for a page that
-    reads one person's record through several queries in a request that changes nothing
-    about access (the person page asks five times)."""
+    """Within the block, `decide` works out each actor and person once, and what is read
+    through `kept` (the person's row, the current linkage run, their linked records, whether
+    this visit's read is already audited) is read once: for a page that reads one person's
+    record through several queries in a request that changes nothing about access or
+    linkage (the person page has five such reads)."""
     token = _KEPT.set({})
     try:
         yield
     finally:
         _KEPT.reset(token)
+
+
+def kept[T](key: tuple, make: Callable[[], T]) -> T:
+    """Inside `decisions_kept`, the value `make` gave for `key` the first time it was asked
+    for in the block (an exception is not kept); outside it, `make()` every time."""
+    store = _KEPT.get()
+    if store is None:
+        return make()
+    if key not in store:
+        store[key] = make()
+    return store[key]
+
+
+def keep(key: tuple, value) -> None:
+    """Inside `decisions_kept`, what `kept(key, …)` gives from now on in the block."""
+    store = _KEPT.get()
+    if store is not None:
+        store[key] = value
 
 
 def decide(actor: Actor, person) -> AccessDecision:

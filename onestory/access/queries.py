@@ -21,7 +21,7 @@ from onestory.access.models import (
     SharingChoice,
     StaffMember,
 )
-from onestory.access.policy import decide, has_permission, require
+from onestory.access.policy import decide, has_permission, kept, require
 from onestory.access.review_queries import (  # noqa: F401 (the review queue, re-exported)
     BreakGlassEntry,
     JoinRequestEntry,
@@ -380,7 +380,9 @@ def own_membership(membership_id: int, *, by: Actor) -> CareTeamMembership:
 def person_by_external_id(external_id) -> Person:
     """The person with this id (no personal data: the id and a key), or 404."""
     try:
-        return Person.objects.get(external_id=external_id)
+        return kept(
+            ("person", str(external_id)), lambda: Person.objects.get(external_id=external_id)
+        )
     except (Person.DoesNotExist, ValueError):
         raise Http404("No such person.") from None
 

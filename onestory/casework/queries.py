@@ -14,6 +14,7 @@ from onestory.access.domain.roles import Permission
 from onestory.access.models import StaffMember
 from onestory.access.policy import (
     has_permission,
+    kept,
     outside_partnership_people,
     refused_organisation_people,
     require,
@@ -287,7 +288,9 @@ def check_person(by: Actor, person, *, attempted: str):
 
 def person_by_external_id(external_id) -> Person:
     try:
-        return Person.objects.get(external_id=external_id)
+        return kept(
+            ("person", str(external_id)), lambda: Person.objects.get(external_id=external_id)
+        )
     except (Person.DoesNotExist, ValueError) as exc:
         raise Http404("No such person") from exc
 

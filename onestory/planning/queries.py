@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import decide, has_permission, partnership_people
+from onestory.access.policy import decide, has_permission, kept, partnership_people
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.people.models import Person
@@ -91,7 +91,9 @@ def _person(person_or_id) -> Person:
     if isinstance(person_or_id, Person):
         return person_or_id
     try:
-        return Person.objects.get(external_id=person_or_id)
+        return kept(
+            ("person", str(person_or_id)), lambda: Person.objects.get(external_id=person_or_id)
+        )
     except (Person.DoesNotExist, ValueError, TypeError):
         raise Http404("No such person.") from None
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from onestory.access.policy import keep, kept
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
@@ -51,10 +52,14 @@ def audit_read(
     *, by: Actor, action: str, person_id: str, detail: dict, visit: str = "", purpose: str = ""
 ) -> bool:
     """Audit an allowed read of a person's record unless this visit already has one.
-    Returns whether an event was written."""
-    if not purpose and seen_in_visit(by, person_id, visit):
+    Returns whether an event was written. Within `decisions_kept` (one page's several reads)
+    the visit is looked up once."""
+    seen = ("read in visit", by.id, str(person_id), visit)
+    if not purpose and kept(seen, lambda: seen_in_visit(by, person_id, visit)):
         return False
     if visit:
         detail = {**detail, "visit": visit}
     record_event(by=by, action=action, person_id=person_id, purpose=purpose, detail=detail)
+    if visit and action in RECORD_READS and VISIT_MINUTES > 0:
+        keep(seen, True)  # the page's later reads are in this visit
     return True

@@ -71,7 +71,7 @@ PAGES = {
 # Each page's most queries: today's count with a little room, so that a new query per page
 # is a decision someone makes, and a query per row is caught at once.
 BOUND = {
-    "person page": 50,
+    "person page": 34,
     "timeline fragment": 30,
     "search by NHS number": 30,
     "search by name": 30,
@@ -107,3 +107,19 @@ def test_person_page_decides_access_once_for_its_five_reads(client, world):
         assert client.get(path).status_code == 200
     choices = [q for q in ctx.captured_queries if 'FROM "access_sharingchoice"' in q["sql"]]
     assert len(choices) == 1  # the person's choices, read by `decide`, once
+
+
+def test_person_page_reads_the_person_run_and_visit_once_for_its_five_reads(client, world):
+    path, _ = PAGES["person page"](world)
+    client.get(path)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    sqls = [q["sql"] for q in ctx.captured_queries]
+
+    def reads(table):
+        return [s for s in sqls if s.startswith("SELECT") and f'FROM "{table}"' in s]
+
+    assert len(reads("people_person")) == 1
+    assert len(reads("people_linkagerun")) == 1
+    # Whether this visit's read of the record is already audited: asked once, not once a read.
+    assert len(reads("audit_auditevent")) == 1

@@ -10,6 +10,7 @@ from onestory.access.domain.visibility import may_name_source, withheld_categori
 from onestory.access.policy import (
     AccessDecision,
     decide,
+    kept,
 )
 from onestory.access.queries import denied
 from onestory.audit.domain.actor import Actor
@@ -24,7 +25,7 @@ from onestory.sources.models import SourceRecord
 
 
 def current_run() -> LinkageRun | None:
-    return LinkageRun.objects.filter(is_current=True).first()
+    return kept(("current run",), LinkageRun.objects.filter(is_current=True).first)
 
 
 def person_by_id(person_external_id) -> Person:
@@ -33,7 +34,7 @@ def person_by_id(person_external_id) -> Person:
     except (TypeError, ValueError, AttributeError):
         raise PersonNotFound("No such person.") from None
     try:
-        return Person.objects.get(external_id=key)
+        return kept(("person", str(key)), lambda: Person.objects.get(external_id=key))
     except Person.DoesNotExist:
         raise PersonNotFound("No such person.") from None
 
@@ -41,8 +42,13 @@ def person_by_id(person_external_id) -> Person:
 def linked_records(run: LinkageRun | None, person: Person) -> list[SourceRecord]:
     records = (
         list(
-            SourceRecord.objects.filter(links__run=run, links__person=person).select_related(
-                "system"
+            kept(
+                ("linked records", run.pk, person.pk),
+                lambda: list(
+                    SourceRecord.objects.filter(
+                        links__run=run, links__person=person
+                    ).select_related("system")
+                ),
             )
         )
         if run is not None
