@@ -15,7 +15,7 @@ from onestory.access.policy import actor_for_user
 from onestory.audit.actions import verify_audit_log
 from onestory.audit.models import AuditEvent
 from onestory.planning import actions
-from onestory.planning.models import PlanStatement, PlanVersion
+from onestory.planning.models import Plan, PlanStatement, PlanVersion
 from tests import factories as f
 from tests.integration._processes import on_postgresql
 
@@ -46,6 +46,7 @@ def test_database_restart_mid_action_is_a_503_and_nothing_half_written(monkeypat
         "statements": PlanStatement.objects.count(),
         "versions": PlanVersion.objects.count(),
         "audit": AuditEvent.objects.count(),
+        "plan version": plan.version,
     }
     real_record_event = actions.record_event
 
@@ -69,6 +70,7 @@ def test_database_restart_mid_action_is_a_503_and_nothing_half_written(monkeypat
     assert PlanStatement.objects.count() == before["statements"]
     assert PlanVersion.objects.count() == before["versions"]
     assert AuditEvent.objects.count() == before["audit"]
+    assert Plan.objects.get(pk=plan.pk).version == before["plan version"]
     assert not PlanStatement.objects.filter(text__contains="Biscuit").exists()
     assert verify_audit_log().ok
 
