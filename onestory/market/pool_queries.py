@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import decide, require, search_access
+from onestory.access.policy import decide, partnership_people, require, search_access
 from onestory.access.queries import people_opted_out
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
@@ -150,15 +150,18 @@ class PoolAggregates:
 
 
 def aggregates(*, by: Actor, on: date | None = None) -> PoolAggregates:
-    """Pools for commissioners and analysts: no person, no single share."""
+    """Pools for commissioners and analysts, over their own partnership's people: no person,
+    no single share."""
     require(by, Permission.VIEW_AGGREGATES)
     on = on or timezone.localdate()
     opted_out = set(people_opted_out().values_list("person_id", flat=True))
+    members = PoolMember.objects.filter(consent=ConsentStatus.GIVEN).select_related("pool__service")
+    own = partnership_people(by)  # a commissioner's own partnership's people (ADR 0026)
+    if own is not None:
+        members = members.filter(person_id__in=own)
     paying = [
         m
-        for m in PoolMember.objects.filter(consent=ConsentStatus.GIVEN).select_related(
-            "pool__service"
-        )
+        for m in members
         if m.start <= on and (m.end is None or m.end > on) and m.person_id not in opted_out
     ]
     groups: dict[str, list[PoolMember]] = defaultdict(list)

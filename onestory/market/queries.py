@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from onestory.access.domain.roles import Permission
-from onestory.access.policy import has_permission, require
+from onestory.access.policy import has_permission, partnership_people, require
 from onestory.access.queries import people_opted_out
 from onestory.audit.actions import record_event
 from onestory.audit.domain.actor import Actor
@@ -30,9 +30,10 @@ def _get(model, external_id):
         raise Http404("Not found.") from None
 
 
-def _events(on: date) -> tuple[list[usage.EventFacts], set[int]]:
-    """Open service and placement events on `on` of linked people, and the people who opted
-    out of secondary use (whom every count leaves out)."""
+def _events(on: date, by: Actor) -> tuple[list[usage.EventFacts], set[int]]:
+    """Open service and placement events on `on` of linked people of the actor's partnership
+    (ADR 0026: a provider may serve several partnerships, but each counts its own people),
+    and the people who opted out of secondary use (whom every count leaves out)."""
     from django.db.models import Q
 
     from onestory.people.models import PersonLink
@@ -45,11 +46,11 @@ def _events(on: date) -> tuple[list[usage.EventFacts], set[int]]:
     )
     rows = list(rows)
     records = {r[0] for r in rows}
-    person_of = dict(
-        PersonLink.objects.filter(run__is_current=True, record_id__in=records).values_list(
-            "record_id", "person_id"
-        )
-    )
+    links = PersonLink.objects.filter(run__is_current=True, record_id__in=records)
+    own = partnership_people(by)
+    if own is not None:
+        links = links.filter(person_id__in=own)
+    person_of = dict(links.values_list("record_id", "person_id"))
     facts = []
     for record_id, kind, start, end, code, details, org in rows:
         person = person_of.get(record_id)
@@ -76,9 +77,10 @@ def _events(on: date) -> tuple[list[usage.EventFacts], set[int]]:
     return facts, opted_out
 
 
-def users_now(services, on: date) -> dict[int, dict[int, str]]:
-    """Service pk → {person pk: support reason} of the people using it on `on`."""
-    facts, opted_out = _events(on)
+def users_now(services, on: date, by: Actor) -> dict[int, dict[int, str]]:
+    """Service pk → {person pk: support reason} of the people of the actor's partnership
+    using it on `on`."""
+    facts, opted_out = _events(on, by)
     return {
         s.pk: usage.users(s.record_code, s.record_org_code, facts, on, excluded=opted_out)
         for s in services
@@ -108,7 +110,7 @@ def market(*, by: Actor, on: date | None = None) -> MarketPage:
     on = on or timezone.localdate()
     providers = tuple(Provider.objects.all())
     services = list(Service.objects.select_related("provider").prefetch_related("contracts"))
-    counts = users_now(services, on)
+    counts = users_now(services, on, by)
     rows = tuple(
         ServiceRow(
             s,
@@ -157,7 +159,7 @@ def service(service_id, *, by: Actor, on: date | None = None) -> ServicePage:
     require(by, Permission.VIEW_AGGREGATES)
     on = on or timezone.localdate()
     found = _get(Service, service_id)
-    n = len(users_now([found], on)[found.pk])
+    n = len(users_now([found], on, by)[found.pk])
     record_event(
         by=by,
         action="market.service_viewed",
@@ -200,7 +202,7 @@ def decommission_impact(service_id, *, by: Actor, on: date | None = None) -> dic
     require(by, Permission.VIEW_AGGREGATES)
     on = on or timezone.localdate()
     found = _get(Service, service_id)
-    people = users_now([found], on)[found.pk]
+    people = users_now([found], on, by)[found.pk]
     result = usage.impact(people, _plan_themes(set(people)), themes.ORDER)
     shown = {
         "on": on.isoformat(),
