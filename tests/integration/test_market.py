@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from onestory.access.models import SecondaryUseOptOut
 from onestory.access.policy import actor_for_user
-from onestory.audit.domain.actor import Actor
 from onestory.audit.models import AuditEvent
 from onestory.budgets import queries as budget_queries
 from onestory.budgets.models import LedgerEntry
@@ -21,6 +20,12 @@ from onestory.market.models import ConsentStatus, Contract, MarketDecision
 from onestory.planning.models import Plan, PlanStatement
 from tests import factories as f
 from tests.integration import _market as m
+from tests.integration.test_authorisation_matrix_partnership import (
+    PRACTICE_A,
+    PRACTICE_B,
+    _staff,
+    _two_partnerships,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -362,11 +367,10 @@ def test_pool_stream_choices_list_only_people_whose_budget_the_reader_holds():
     assert [c.name for c in choices] == ["Margaret Oldroyd"]
 
 
-def test_pool_aggregates_for_commissioners_suppress_people_and_value():
-    cc = m.coordinator()
-    pool = _pool(cc, m.service(m.commissioner(), record_code="", service_type="micro_enterprise"))
+def _paying_members(cc, pool, n: int) -> list:
+    """`n` people whose budgets each pay £10 a week into the pool, with their consent."""
     people = []
-    for i in range(9):
+    for i in range(n):
         person, stream = m.budget_person(cc, family=f"Member{i}")
         people.append(person)
         pool_actions.add_member(
@@ -377,6 +381,13 @@ def test_pool_aggregates_for_commissioners_suppress_people_and_value():
             consent_by="person",
             by=actor_for_user(cc),
         )
+    return people
+
+
+def test_pool_aggregates_for_commissioners_suppress_people_and_value():
+    cc = m.coordinator()
+    pool = _pool(cc, m.service(m.commissioner(), record_code="", service_type="micro_enterprise"))
+    people = _paying_members(cc, pool, 9)
     by = actor_for_user(m.commissioner("c2"))
     result = pool_queries.aggregates(by=by)
     assert (result.pools, result.people, result.value_per_year) == (1, 9, 9 * 10_00 * 52)
@@ -472,48 +483,22 @@ def test_pool_member_cannot_start_after_the_service_ends():
         )
 
 
-def _two_partnerships():
-    """Partnerships A and B, each with one GP practice (A00001, B00001)."""
-    from onestory.places.actions import load_catalogue
-    from onestory.places.domain.catalogue import (
-        Catalogue,
-        LocalityRow,
-        PartnershipRow,
-        PracticeRow,
-    )
-
-    load_catalogue(
-        Catalogue(
-            partnerships=[PartnershipRow("PA", "Partnership A"), PartnershipRow("PB", "Partner B")],
-            localities=[LocalityRow("PA-1", "A One", "PA"), LocalityRow("PB-1", "B One", "PB")],
-            practices=[PracticeRow("A00001", "PA-1"), PracticeRow("B00001", "PB-1")],
-        ),
-        source="tests",
-        by=Actor.system("tests"),
-    )
-
-
 def _registered(person, practice: str) -> None:
     """The person registered with a GP practice, which makes them its partnership's."""
     f.link(f.source_record(f.source_system("gp", practice, "Surgery")), person)
 
 
-def _commissioner_of(code: str):
-    from onestory.places.models import Partnership
-
-    org = f.organisation(f"ICB-{code}", f"Commissioners {code}")
-    org.partnership = Partnership.objects.get(code=code)
-    org.save(update_fields=["partnership"])
-    return actor_for_user(f.user(f"commissioner.{code}", role="commissioner", org=org))
+def _commissioner_of(partnership):
+    return actor_for_user(_staff("commissioner", partnership, partnership.code))
 
 
 def test_users_now_counts_only_the_commissioners_own_partnerships_people():
-    _two_partnerships()
+    parts = _two_partnerships()
     everyone = m.commissioner()  # the ICB, bound to no partnership: the whole installation
     service = m.service(everyone)
     for i, person in enumerate(m.service_users(20)):
-        _registered(person, "A00001" if i < 12 else "B00001")
-    a, b = _commissioner_of("PA"), _commissioner_of("PB")
+        _registered(person, PRACTICE_A if i < 12 else PRACTICE_B)
+    a, b = _commissioner_of(parts["PA"]), _commissioner_of(parts["PB"])
     assert queries.service(service.external_id, by=actor_for_user(everyone)).users == 20
     assert queries.service(service.external_id, by=a).users == 12
     assert queries.service(service.external_id, by=b).users == 8
@@ -525,23 +510,14 @@ def test_users_now_counts_only_the_commissioners_own_partnerships_people():
 
 
 def test_pool_aggregates_count_only_the_commissioners_own_partnerships_members():
-    _two_partnerships()
+    parts = _two_partnerships()
     cc = m.coordinator()
     pool = _pool(cc, m.service(m.commissioner(), record_code="", service_type="micro_enterprise"))
-    for i in range(18):
-        person, stream = m.budget_person(cc, family=f"Member{i}")
-        _registered(person, "A00001" if i < 11 else "B00001")
-        pool_actions.add_member(
-            pool=pool,
-            stream=stream,
-            share_pence=10_00,
-            start=pool.start,
-            consent_by="person",
-            by=actor_for_user(cc),
-        )
+    for i, person in enumerate(_paying_members(cc, pool, 18)):
+        _registered(person, PRACTICE_A if i < 11 else PRACTICE_B)
     everyone = pool_queries.aggregates(by=actor_for_user(m.commissioner("c2")))
     assert (everyone.people, everyone.value_per_year) == (18, 18 * 10_00 * 52)
-    a = pool_queries.aggregates(by=_commissioner_of("PA"))
+    a = pool_queries.aggregates(by=_commissioner_of(parts["PA"]))
     assert (a.pools, a.people, a.value_per_year) == (1, 11, 11 * 10_00 * 52)
-    b = pool_queries.aggregates(by=_commissioner_of("PB"))
+    b = pool_queries.aggregates(by=_commissioner_of(parts["PB"]))
     assert (b.people, b.value_per_year) == (None, None)  # 7: suppressed, and its value with it
