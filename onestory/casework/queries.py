@@ -10,11 +10,11 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
+from onestory.access import queries as access_queries
 from onestory.access.domain.roles import Permission
 from onestory.access.models import StaffMember
 from onestory.access.policy import (
     has_permission,
-    kept,
     outside_partnership_people,
     refused_organisation_people,
     require,
@@ -287,12 +287,8 @@ def check_person(by: Actor, person, *, attempted: str):
 
 
 def person_by_external_id(external_id) -> Person:
-    try:
-        return kept(
-            ("person", str(external_id)), lambda: Person.objects.get(external_id=external_id)
-        )
-    except (Person.DoesNotExist, ValueError) as exc:
-        raise Http404("No such person") from exc
+    """The person with this id, or 404 (the access app's lookup, kept for the page)."""
+    return access_queries.person_by_external_id(external_id)
 
 
 def latest_score(person) -> PersonRisk | None:
